@@ -1,0 +1,112 @@
+"""The checklist catalog: areas and items as data (``catalog.yaml``).
+
+Titles in English and Korean, weights, severities, rationale, remediation
+and peer-linter IDs live in the YAML file so that docs, reports and the
+test collection all read one source. Loading it is cheap and cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+FAMILIES = ("twelve_factor", "cloud_native")
+DOCS_BASE = "https://github.com/pytest-twelvefactor/pytest-twelvefactor/blob/main/docs/items"
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    family: str
+    number: int
+    title: dict
+    principle: dict
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title["en"]
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    area: str
+    slug: str
+    title: dict
+    same_as: str | None
+    weight: float
+    severity: str
+    runtime: bool
+    criteria: dict
+    rationale: str
+    remediation: str
+    remediation_ko: str
+    peers: dict = field(default_factory=dict)
+    seed_tag: str | None = None
+
+    @property
+    def evaluator_id(self) -> str:
+        """The item whose evaluation this item shares ("as X" in the checklist)."""
+        return self.same_as or self.id
+
+    @property
+    def nodeid(self) -> str:
+        return f"twelvefactor::{self.area}::{self.slug}"
+
+    @property
+    def docs_url(self) -> str:
+        return f"{DOCS_BASE}/{self.id}.md"
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title["en"]
+
+    def remediation_in(self, lang: str) -> str:
+        return (self.remediation_ko if lang == "ko" and self.remediation_ko else self.remediation) or ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    areas: tuple[Area, ...]
+    items: tuple[Item, ...]
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.id == area_id)
+
+    def item(self, item_id: str) -> Item:
+        return self.by_id()[item_id]
+
+    def by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    def items_of(self, area_id: str) -> list[Item]:
+        return [i for i in self.items if i.area == area_id]
+
+    def family_areas(self, family: str) -> list[Area]:
+        return [a for a in self.areas if a.family == family]
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    text = resources.files(__package__).joinpath("catalog.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    areas = tuple(
+        Area(a["id"], a["family"], int(a["number"]), dict(a["title"]), dict(a.get("principle") or {}))
+        for a in data["areas"]
+    )
+    items = []
+    for raw in data["items"]:
+        area, _, slug = raw["id"].partition(".")
+        items.append(
+            Item(
+                id=raw["id"], area=area, slug=slug, title=dict(raw["title"]), same_as=raw.get("same_as"),
+                weight=float(raw.get("weight", 1)), severity=raw.get("severity", "medium"),
+                runtime=bool(raw.get("runtime")), criteria=dict(raw.get("criteria") or {}),
+                rationale=raw.get("rationale", ""), remediation=raw.get("remediation", ""),
+                remediation_ko=raw.get("remediation_ko", ""), peers=dict(raw.get("peers") or {}),
+                seed_tag=raw.get("seed_tag"),
+            )
+        )
+    return Catalog(str(data.get("catalog_version", "1")), areas, tuple(items))

@@ -1,0 +1,49 @@
+"""Helpers shared by evaluators: judging workloads across environments and
+phrasing evidence consistently."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from ..model.kubernetes import K8sObject, Workload
+from ..results import Evidence
+
+# judge(obj) -> (ok, message, line) with ok True/False, or None to leave the object out
+Judge = Callable[[K8sObject], "tuple[bool | None, str, int | None] | None"]
+
+
+def judge_workloads(workloads: Iterable[Workload], judge: Judge) -> list[Evidence]:
+    """One piece of evidence per workload, worst environment first.
+
+    The workload is judged in every environment it is deployed to; it is good
+    only if good everywhere. A finding is reported once, at the source line,
+    naming the environments where it occurs (unless it occurs in all).
+    """
+    out: list[Evidence] = []
+    for work in workloads:
+        verdicts = []
+        for env, obj in work.variants.items():
+            answer = judge(obj)
+            if answer is not None:
+                verdicts.append((env, obj, answer))
+        if not verdicts:
+            continue
+        bad = [(env, obj, a) for env, obj, a in verdicts if a[0] is False]
+        if bad:
+            env, obj, (ok, message, line) = bad[0]
+            envs = [e for e, _, _ in bad]
+            scope = "" if len(envs) == len(work.variants) or len(work.variants) <= 1 else f" (in {', '.join(envs)})"
+            out.append(Evidence(obj.path, line or obj.line, f"{work.ref}: {message}{scope}", False, envs[0] if scope else None))
+            continue
+        neutral = all(a[0] is None for _, _, a in verdicts)
+        env, obj, (ok, message, line) = verdicts[0]
+        out.append(Evidence(obj.path, line or obj.line, f"{work.ref}: {message}", None if neutral else True))
+    return out
+
+
+def at(obj: K8sObject, message: str, ok: bool | None, *keys) -> Evidence:
+    return Evidence(obj.path, obj.line_of(*keys) if keys else obj.line, message, ok)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")

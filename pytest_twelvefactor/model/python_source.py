@@ -1,0 +1,300 @@
+"""Facts about Python source, extracted with ``ast`` in one pass per file.
+
+The audited code is never imported or executed. Each module is parsed once,
+reduced to small fact records (imports, calls with their keyword names,
+string literals, classes, functions, decorators, environment reads), and the
+tree is dropped, so memory stays proportional to the facts, not the code.
+Literal values are kept for the evaluators' judgement only; evidence names
+variables and lines, never the values.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from .discovery import Diagnostic, FileIndex
+from .textio import UnreadableFile, read_text
+
+MAX_STRING = 400
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str                     # dotted target with imports resolved, e.g. "requests.get", "app.get"
+    line: int
+    args: tuple                   # literal values (str/int/float/bool/None) or dotted names (str) or None
+    kwargs: dict                  # keyword -> literal value / dotted name / None (non-literal)
+    decorator: bool = False
+
+    def endswith(self, *suffixes: str) -> bool:
+        return any(self.name == s or self.name.endswith("." + s) for s in suffixes)
+
+    def arg(self, position: int, keyword: str | None = None):
+        if keyword and keyword in self.kwargs:
+            return self.kwargs[keyword]
+        return self.args[position] if len(self.args) > position else None
+
+
+@dataclass(frozen=True)
+class ClassDef:
+    name: str
+    bases: tuple[str, ...]
+    line: int
+    fields: tuple[tuple[str, object, int], ...]   # (name, literal default or None, line)
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    name: str
+    line: int
+    is_async: bool
+    decorators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    target: str
+    value: object          # literal value, or None when not a literal
+    line: int
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    variable: str | None   # the environment variable's name when literal
+    line: int
+    has_default: bool
+
+
+@dataclass
+class PythonModule:
+    path: str
+    imports: list[tuple[str, int]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    strings: list[tuple[str, int]] = field(default_factory=list)
+    classes: list[ClassDef] = field(default_factory=list)
+    functions: list[FunctionDef] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    env_reads: list[EnvRead] = field(default_factory=list)
+    infinite_loops: list[int] = field(default_factory=list)
+    comments: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def is_test(self) -> bool:
+        return is_test_path(self.path)
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.path)
+
+    def imported(self, *modules: str) -> list[tuple[str, int]]:
+        return [(m, l) for m, l in self.imports if any(m == x or m.startswith(x + ".") for x in modules)]
+
+    def calls_to(self, *suffixes: str) -> list[Call]:
+        return [c for c in self.calls if c.endswith(*suffixes)]
+
+
+def is_test_path(path: str) -> bool:
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test", "testing", "e2e", "fixtures", "examples", "docs") for p in parts[:-1])
+        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+
+
+def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    parts = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(aliases.get(node.id, node.id))
+            break
+        elif isinstance(node, ast.Call):
+            inner = _dotted(node.func, aliases)
+            if inner is None:
+                return None
+            parts.append(inner + "()")
+            break
+        else:
+            return None
+    return ".".join(reversed(parts))
+
+
+def _literal(node: ast.AST, aliases: dict[str, str]):
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            return value[:MAX_STRING]
+        if isinstance(value, (int, float, bool)) or value is None:
+            return value
+        return None
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = _dotted(node, aliases)
+        return f"<{name}>" if name else None
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)[:MAX_STRING]
+    return None
+
+
+_ENV_GETTERS = ("os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "os.environ.pop")
+
+
+class _Extractor(ast.NodeVisitor):
+    def __init__(self, module: PythonModule):
+        self.m = module
+        self.aliases: dict[str, str] = {}
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.m.imports.append((alias.name, node.lineno))
+            self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = ("." * node.level) + (node.module or "")
+        self.m.imports.append((base, node.lineno))
+        for alias in node.names:
+            if alias.name != "*":
+                self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._record_call(node, decorator=False)
+        self.generic_visit(node)
+
+    def _record_call(self, node: ast.Call, decorator: bool) -> None:
+        name = _dotted(node.func, self.aliases) or "?"
+        args = tuple(_literal(a, self.aliases) for a in node.args)
+        kwargs = {kw.arg or "**": _literal(kw.value, self.aliases) for kw in node.keywords}
+        call = Call(name, node.lineno, args, kwargs, decorator)
+        self.m.calls.append(call)
+        if call.endswith(*_ENV_GETTERS) or name in ("env", "environ.Env()", "config", "decouple.config"):
+            var = args[0] if args and isinstance(args[0], str) and not args[0].startswith("<") else None
+            self.m.env_reads.append(EnvRead(var, node.lineno, len(args) > 1 or "default" in kwargs))
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        target = _dotted(node.value, self.aliases)
+        if target in ("os.environ", "environ"):
+            key = node.slice
+            var = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+            self.m.env_reads.append(EnvRead(var, node.lineno, False))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and node.value:
+            self.m.strings.append((node.value[:MAX_STRING], node.lineno))
+
+    def _decorators(self, node) -> tuple[str, ...]:
+        names = []
+        for dec in node.decorator_list:
+            if isinstance(dec, ast.Call):
+                self._record_call(dec, decorator=True)
+                names.append((_dotted(dec.func, self.aliases) or "?") + "()")
+            else:
+                names.append(_dotted(dec, self.aliases) or "?")
+        return tuple(names)
+
+    def visit_FunctionDef(self, node) -> None:
+        decorators = self._decorators(node)
+        self.m.functions.append(FunctionDef(node.name, node.lineno, isinstance(node, ast.AsyncFunctionDef), decorators))
+        for dec in node.decorator_list:  # decorator calls were recorded; visit their arguments only
+            if isinstance(dec, ast.Call):
+                for sub in list(dec.args) + [k.value for k in dec.keywords]:
+                    self.visit(sub)
+        for child in node.body:
+            self.visit(child)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            self.visit(default)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._decorators(node)
+        bases = tuple(_dotted(b, self.aliases) or "?" for b in node.bases)
+        fields = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = _literal(stmt.value, self.aliases) if stmt.value is not None else None
+                fields.append((stmt.target.id, value, stmt.lineno))
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                fields.append((stmt.targets[0].id, _literal(stmt.value, self.aliases), stmt.lineno))
+        self.m.classes.append(ClassDef(node.name, bases, node.lineno, tuple(fields)))
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = _literal(node.value, self.aliases)
+        for target in node.targets:
+            name = _dotted(target, self.aliases)
+            if name:
+                self.m.assignments.append(Assignment(name, value, node.lineno))
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            name = _dotted(node.target, self.aliases)
+            if name:
+                self.m.assignments.append(Assignment(name, _literal(node.value, self.aliases), node.lineno))
+        self.generic_visit(node)
+
+    def visit_While(self, node: ast.While) -> None:
+        if isinstance(node.test, ast.Constant) and node.test.value is True:
+            self.m.infinite_loops.append(node.lineno)
+        self.generic_visit(node)
+
+
+_COMMENT = re.compile(r"#\s*(twelvefactor:.*)$")
+
+
+def extract(path: str, text: str) -> PythonModule:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(text, filename=path)
+    module = PythonModule(path)
+    _Extractor(module).visit(tree)
+    if "twelvefactor:" in text:
+        for number, line in enumerate(text.split("\n"), start=1):
+            match = _COMMENT.search(line)
+            if match:
+                module.comments.append((number, match.group(1)))
+    return module
+
+
+class PythonModel:
+    def __init__(self, index: FileIndex, diagnostics: list[Diagnostic]):
+        self.modules: list[PythonModule] = []
+        for path in index.of("python"):
+            if path.endswith(".pyi"):
+                continue
+            try:
+                text = read_text(index.abspath(path))
+            except UnreadableFile as exc:
+                diagnostics.append(Diagnostic(path, str(exc)))
+                continue
+            try:
+                self.modules.append(extract(path, text))
+            except SyntaxError as exc:
+                diagnostics.append(Diagnostic(path, f"Python syntax error at line {exc.lineno}: {exc.msg}; not analysed"))
+            except (RecursionError, MemoryError, ValueError):
+                diagnostics.append(Diagnostic(path, "Python source too deeply nested or invalid; not analysed"))
+
+    def app_modules(self) -> list[PythonModule]:
+        """Modules that are application code (tests, docs and examples excluded)."""
+        return [m for m in self.modules if not m.is_test]
+
+    def imports(self, *modules: str, include_tests: bool = False) -> list[tuple[PythonModule, str, int]]:
+        out = []
+        for module in self.modules if include_tests else self.app_modules():
+            for name, line in module.imported(*modules):
+                out.append((module, name, line))
+        return out
+
+    def calls(self, *suffixes: str, include_tests: bool = False) -> list[tuple[PythonModule, Call]]:
+        out = []
+        for module in self.modules if include_tests else self.app_modules():
+            for call in module.calls_to(*suffixes):
+                out.append((module, call))
+        return out
