@@ -1,0 +1,124 @@
+"""pytest entry point (``pytest11``): options, markers and user fixtures only.
+
+Everything else is registered from ``pytest_configure`` when
+``--twelvefactor`` is given, so a test run without it pays for one module
+import and a handful of option definitions, nothing more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+AREAS = (
+    ("factor01", "Factor 1 - Codebase"),
+    ("factor02", "Factor 2 - Dependencies"),
+    ("factor03", "Factor 3 - Config"),
+    ("factor04", "Factor 4 - Backing services"),
+    ("factor05", "Factor 5 - Build, release, run"),
+    ("factor06", "Factor 6 - Processes"),
+    ("factor07", "Factor 7 - Port binding"),
+    ("factor08", "Factor 8 - Concurrency"),
+    ("factor09", "Factor 9 - Disposability"),
+    ("factor10", "Factor 10 - Dev/prod parity"),
+    ("factor11", "Factor 11 - Logs"),
+    ("factor12", "Factor 12 - Admin processes"),
+    ("containerization", "Cloud Native - Containerization"),
+    ("orchestration", "Cloud Native - Orchestration"),
+    ("observability", "Cloud Native - Observability"),
+    ("resilience", "Cloud Native - Resilience"),
+    ("scalability", "Cloud Native - Scalability"),
+    ("security", "Cloud Native - Security"),
+    ("cicd", "Cloud Native - CI/CD & GitOps"),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("twelvefactor", "12-Factor / Cloud Native audit")
+    group.addoption("--twelvefactor", action="store_true", default=False,
+                    help="audit the repository against the 12-Factor / Cloud Native checklist (one test per item)")
+    group.addoption("--twelvefactor-only", action="store_true", default=None,
+                    help="run only the audit; do not collect the repository's own tests")
+    group.addoption("--twelvefactor-root", metavar="DIR", default=None,
+                    help="the tree to audit (default: pytest's rootdir)")
+    group.addoption("--twelvefactor-json", metavar="PATH", default=None,
+                    help="write the audit result as JSON (schema in docs/json-schema.md)")
+    group.addoption("--twelvefactor-strict", action="store_true", default=None,
+                    help="partial verdicts fail the run")
+    group.addoption("--twelvefactor-no-render", dest="twelvefactor_render", action="store_false", default=None,
+                    help="do not run kubectl/kustomize to render overlays; read kustomizations directly")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "twelvefactor: a 12-Factor / Cloud Native audit item")
+    for area, title in AREAS:
+        config.addinivalue_line("markers", f"{area}: {title} audit items")
+    if config.getoption("twelvefactor"):
+        from .pytest_glue import AuditPlugin
+
+        config.pluginmanager.register(AuditPlugin(config), AuditPlugin.name)
+
+
+def audit_root(config: pytest.Config) -> Path:
+    root = config.getoption("twelvefactor_root", None)
+    return Path(root).resolve() if root else Path(config.rootpath)
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_audit(pytestconfig):
+    """The audit of the repository (evaluations cached for the session)."""
+    plugin = pytestconfig.pluginmanager.get_plugin("twelvefactor-audit")
+    if plugin is not None:
+        return plugin.audit
+    from .audit import Audit
+
+    return Audit(audit_root(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_repo(twelvefactor_audit):
+    """The repository model: discovery, parsed manifests, containers, deps, source, CI."""
+    return twelvefactor_audit.repo
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_manifests(twelvefactor_repo):
+    """The Kubernetes model: environments, workloads and objects with their source lines."""
+    return twelvefactor_repo.kubernetes
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_workloads(twelvefactor_repo):
+    """Workloads of the judged deployment, one per source object, with per-environment variants."""
+    return twelvefactor_repo.kubernetes.workloads
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_dockerfiles(twelvefactor_repo):
+    """Parsed Dockerfiles (stages, instructions with line numbers)."""
+    return twelvefactor_repo.containers.dockerfiles
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_compose(twelvefactor_repo):
+    """Parsed compose files and their services."""
+    return twelvefactor_repo.containers.compose_files
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_dependencies(twelvefactor_repo):
+    """Dependency declarations, lock files and package-index configuration."""
+    return twelvefactor_repo.dependencies
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_python(twelvefactor_repo):
+    """Facts extracted from Python source with ``ast`` (never imported)."""
+    return twelvefactor_repo.python
+
+
+@pytest.fixture(scope="session")
+def twelvefactor_ci(twelvefactor_repo):
+    """CI pipelines: triggers, jobs, environments and steps."""
+    return twelvefactor_repo.ci

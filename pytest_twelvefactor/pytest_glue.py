@@ -1,0 +1,227 @@
+"""The audit as a pytest session: collection, outcomes, aggregation, output.
+
+Registered only when ``--twelvefactor`` is given. Items hang under one root
+collector (``twelvefactor::<area>::<slug>``) appended to the session, so
+``-k``, ``-m``, ``--deselect``, ``--lf`` and xdist work as for ordinary
+tests. Verdicts travel on the test report (``report.twelvefactor``), which
+xdist serialises to the controller, where scores are computed and written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from .audit import Audit, ItemResult
+from .catalog import load_catalog
+from .config import ConfigError, load_settings
+from .plugin import audit_root
+from .report import json_result, terminal
+from .results import Verdict
+from .scoring import compute
+
+
+class AuditFailure(Exception):
+    """Raised by an item whose verdict fails the run."""
+
+
+class AuditRoot(pytest.Collector):
+    def collect(self):
+        catalog = load_catalog()
+        wanted = {item.area for item in catalog.items}
+        for area in catalog.areas:
+            if area.id in wanted:
+                yield AreaCollector.from_parent(self, name=area.id)
+
+    def reportinfo(self):
+        return self.path, None, "twelvefactor"
+
+
+class AreaCollector(pytest.Collector):
+    def collect(self):
+        for item in load_catalog().items_of(self.name):
+            yield AuditItem.from_parent(self, name=item.slug, item_id=item.id)
+
+    def reportinfo(self):
+        return self.path, None, f"twelvefactor::{self.name}"
+
+
+class AuditItem(pytest.Item):
+    def __init__(self, *, item_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.item_id = item_id
+        catalog_item = load_catalog().item(item_id)
+        self.add_marker("twelvefactor")
+        self.add_marker(catalog_item.area)
+        self.result: ItemResult | None = None
+
+    @property
+    def plugin(self) -> "AuditPlugin":
+        return self.config.pluginmanager.get_plugin(AuditPlugin.name)
+
+    def runtest(self) -> None:
+        result = self.plugin.audit.evaluate(self.item_id)
+        self.result = result
+        if result.error:
+            raise AuditFailure(f"evaluator error for {self.item_id}:\n{result.error}")
+        if result.verdict is Verdict.FAIL or (result.verdict is Verdict.PARTIAL and self.plugin.strict):
+            raise AuditFailure(terminal.failure_text(result, load_catalog().item(self.item_id)))
+        if result.verdict in (Verdict.NA, Verdict.WAIVED):
+            prefix = "n/a" if result.verdict is Verdict.NA else ""
+            pytest.skip(f"{prefix}: {result.summary}" if prefix else result.summary)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, AuditFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"twelvefactor::{self.parent.name}::{self.name}"
+
+
+class AuditPlugin:
+    name = "twelvefactor-audit"
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.catalog = load_catalog()
+        self.root = audit_root(config)
+        if not self.root.is_dir():
+            raise pytest.UsageError(f"--twelvefactor-root: {self.root} is not a directory")
+        try:
+            self.settings = load_settings(
+                self.root, {i.id for i in self.catalog.items}, {a.id for a in self.catalog.areas}
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.strict = self._option("twelvefactor_strict", "strict", False)
+        self.only = self._option("twelvefactor_only", "only", False)
+        self.json_path = self._option("twelvefactor_json", "json", None)
+        self.render = self._option("twelvefactor_render", "render", True)
+        self.results: dict[str, ItemResult] = {}
+        self.started = dt.datetime.now(dt.timezone.utc)
+        self._audit: Audit | None = None
+        self._scores = None
+
+    def _option(self, dest: str, key: str, default):
+        value = self.config.getoption(dest, None)
+        if value is not None:
+            return value
+        return self.settings.options.get(key, default)
+
+    @property
+    def audit(self) -> Audit:
+        if self._audit is None:
+            self._audit = Audit(self.root, self.settings, render=self.render, catalog=self.catalog)
+        return self._audit
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    # -- collection ------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector):
+        report = yield
+        if isinstance(collector, pytest.Session) and report.outcome == "passed":
+            root = AuditRoot.from_parent(collector, name="twelvefactor", path=self.root)
+            if self.only:
+                report.result[:] = [root]
+            else:
+                report.result.append(root)
+        return report
+
+    # -- outcomes --------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if isinstance(item, AuditItem) and call.when == "call" and item.result is not None:
+            result = item.result
+            report.twelvefactor = result.to_dict()
+            if result.verdict in (Verdict.NA, Verdict.WAIVED) and report.skipped:
+                label = "n/a" if result.verdict is Verdict.NA else "waived"
+                report.longrepr = (item.nodeid, None, f"{label}: {result.summary.removeprefix('waived: ')}")
+        return report
+
+    def pytest_report_teststatus(self, report, config):
+        data = getattr(report, "twelvefactor", None)
+        if not data or report.when != "call":
+            return None
+        verdict = data["verdict"]
+        if verdict == "partial" and report.passed:
+            return "partial", "P", ("PARTIAL", {"yellow": True})
+        if verdict == "waived" and report.skipped:
+            return "skipped", "w", ("WAIVED", {"yellow": True})
+        if verdict == "n/a" and report.skipped:
+            return "skipped", "s", ("N/A", {"yellow": True})
+        return None
+
+    def pytest_runtest_logreport(self, report):
+        data = getattr(report, "twelvefactor", None)
+        if data and report.when == "call":
+            self.results[data["id"]] = ItemResult.from_dict(data)
+
+    # -- results ---------------------------------------------------------------------------
+    def ordered_results(self) -> list[ItemResult]:
+        order = {item.id: n for n, item in enumerate(self.catalog.items)}
+        return sorted(self.results.values(), key=lambda r: order.get(r.item_id, 10**6))
+
+    def scores(self):
+        area_weights = {k: v for k, v in self.settings.weights.items() if k in {a.id for a in self.catalog.areas}}
+        return compute(self.ordered_results(), self.catalog, area_weights)
+
+    def diagnostics(self) -> list[dict]:
+        if self._audit is None or "repo" not in self._audit.__dict__:
+            return []
+        return [d.to_dict() for d in self._audit.repo.diagnostics_sorted()]
+
+    def environments(self) -> list[dict]:
+        if self._audit is None or "repo" not in self._audit.__dict__:
+            return []
+        return self._audit.environments()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session, exitstatus):
+        if self.is_worker or not self.results:
+            return
+        scores = self.scores()
+        self._scores = scores
+        _junit_properties(self.config, self.ordered_results(), scores)
+        if self.json_path:
+            document = json_result.build(
+                root=self.root, results=self.ordered_results(), scores=scores, catalog=self.catalog,
+                environments=self.environments(), diagnostics=self.diagnostics(),
+                judged=self._audit.repo.kubernetes.judged if self._audit and "repo" in self._audit.__dict__ else None,
+                started=self.started,
+            )
+            json_result.write(Path(self.json_path), document)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
+        if self.is_worker or not self.results:
+            return
+        scores = self._scores or self.scores()
+        terminal.summary(
+            terminalreporter, self.ordered_results(), scores, self.catalog, self.diagnostics(),
+            expired=[w.to_dict() for w in (self._audit.expired_waivers if self._audit else [])],
+            json_path=self.json_path,
+        )
+
+
+def _junit_properties(config: pytest.Config, results: list[ItemResult], scores) -> None:
+    """Scores and per-item verdicts as <testsuite> properties (valid under xunit2)."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    for family in ("twelve_factor", "cloud_native"):
+        value = scores.families.get(family)
+        xml.add_global_property(f"twelvefactor.score.{family}", "n/a" if value is None else f"{value:.2f}")
+    for area, score in scores.areas.items():
+        xml.add_global_property(f"twelvefactor.score.{area}", "n/a" if score.percent is None else f"{score.percent:.2f}")
+    for result in results:
+        xml.add_global_property(f"twelvefactor.verdict.{result.item_id}", result.verdict.value)

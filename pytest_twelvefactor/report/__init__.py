@@ -1,0 +1,1 @@
+"""Reporters: each renders an already computed result; none recomputes anything."""

@@ -1,0 +1,47 @@
+"""The machine-readable result (``--twelvefactor-json``); schema in docs/json-schema.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .. import __version__
+
+SCHEMA_VERSION = 1
+
+
+def build(*, root, results, scores, catalog, environments, diagnostics, judged, started) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "pytest-twelvefactor", "version": __version__},
+        "catalog_version": catalog.version,
+        "root": str(root),
+        "timestamp": started.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "judged_deployment": judged,
+        "environments": environments,
+        "diagnostics": diagnostics,
+        "items": [r.to_dict() for r in results],
+        "scores": scores.to_dict(),
+    }
+
+
+def write(path: Path, document: dict) -> None:
+    """Write atomically, so a CI step never reads half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".twelvefactor-", suffix=".json", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    if not isinstance(document, dict) or "items" not in document:
+        raise ValueError(f"{path}: not a pytest-twelvefactor result")
+    return document
