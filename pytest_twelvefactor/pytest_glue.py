@@ -126,7 +126,7 @@ class AuditPlugin:
     def pytest_make_collect_report(self, collector):
         report = yield
         if isinstance(collector, pytest.Session) and report.outcome == "passed":
-            root = AuditRoot.from_parent(collector, name="twelvefactor", path=self.root)
+            root = AuditRoot.from_parent(collector, name="twelvefactor", nodeid="twelvefactor", path=self.root)
             if self.only:
                 report.result[:] = [root]
             else:

@@ -92,7 +92,7 @@ def test_verdicts_become_outcomes_and_json(app_repo):
     assert counted == 5
     assert "FAIL: factor05.immutable-images" in result.stdout.str()
     assert "k8s/deployment.yaml:" in result.stdout.str()
-    result.stdout.fnmatch_lines(["*twelvefactor audit*", "12-Factor App", "  factor05 *%*fail 1*"])
+    result.stdout.fnmatch_lines(["*twelvefactor audit*", "12-Factor App", "  factor05 *0.0%*fail 2*n/a 3*"])
 
 
 def test_junit_carries_scores_and_verdicts_valid_xunit2(app_repo):
@@ -190,3 +190,15 @@ def test_user_fixtures_work_in_ordinary_tests(app_repo):
     )
     result = app_repo.runpytest("-p", "no:cacheprovider", "test_mine.py")
     result.assert_outcomes(passed=1)
+
+
+def test_xdist_gives_the_same_result_as_a_serial_run(app_repo):
+    serial, parallel = app_repo.path / "serial.json", app_repo.path / "parallel.json"
+    run_audit(app_repo, "--twelvefactor-only", f"--twelvefactor-json={serial}")
+    result = run_audit(app_repo, "--twelvefactor-only", "-n", "2", f"--twelvefactor-json={parallel}")
+    assert "twelvefactor audit" in result.stdout.str()
+    a, b = json.loads(serial.read_text()), json.loads(parallel.read_text())
+    for document in (a, b):
+        document.pop("timestamp")
+    assert a == b
+    assert len(a["items"]) == 98

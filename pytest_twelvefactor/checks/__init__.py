@@ -22,13 +22,18 @@ EVALUATORS: dict[str, Evaluator] = {}
 
 def check(item_id: str) -> Callable[[Evaluator], Evaluator]:
     def register(func: Evaluator) -> Evaluator:
-        if item_id in EVALUATORS and EVALUATORS[item_id] is not func:
-            raise ValueError(f"two evaluators for {item_id}")
+        known = EVALUATORS.get(item_id)
+        if known is not None and _qualname(known) != _qualname(func):  # a module re-import is fine
+            raise ValueError(f"two evaluators for {item_id}: {_qualname(known)} and {_qualname(func)}")
         EVALUATORS[item_id] = func
         func.item_id = item_id  # type: ignore[attr-defined]
         return func
 
     return register
+
+
+def _qualname(func) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def load_builtin() -> dict[str, Evaluator]:
