@@ -104,6 +104,7 @@ class AuditPlugin:
         self.started = dt.datetime.now(dt.timezone.utc)
         self._audit: Audit | None = None
         self._scores = None
+        self._from_workers: list[dict] = []
 
     def _option(self, dest: str, key: str, default):
         value = self.config.getoption(dest, None)
@@ -172,28 +173,52 @@ class AuditPlugin:
         area_weights = {k: v for k, v in self.settings.weights.items() if k in {a.id for a in self.catalog.areas}}
         return compute(self.ordered_results(), self.catalog, area_weights)
 
-    def diagnostics(self) -> list[dict]:
+    def _local_facts(self) -> dict:
+        """What this process learnt about the tree (only the parts its items needed)."""
+        facts = {"diagnostics": [], "environments": [], "judged": None, "expired": []}
         if self._audit is None or "repo" not in self._audit.__dict__:
-            return []
-        return [d.to_dict() for d in self._audit.repo.diagnostics_sorted()]
+            return facts
+        repo = self._audit.repo
+        facts["diagnostics"] = [d.to_dict() for d in repo.diagnostics_sorted()]
+        facts["expired"] = [w.to_dict() for w in self._audit.expired_waivers]
+        if "kubernetes" in repo.__dict__:
+            facts["environments"] = self._audit.environments()
+            facts["judged"] = repo.kubernetes.judged
+        return facts
 
-    def environments(self) -> list[dict]:
-        if self._audit is None or "repo" not in self._audit.__dict__:
-            return []
-        return self._audit.environments()
+    def facts(self) -> dict:
+        """Local facts merged with those xdist workers sent, in a stable order."""
+        merged = self._local_facts()
+        for other in self._from_workers:
+            for key in ("diagnostics", "environments", "expired"):
+                merged[key] += [x for x in other.get(key, []) if x not in merged[key]]
+            merged["judged"] = merged["judged"] or other.get("judged")
+        merged["diagnostics"].sort(key=lambda d: (d["path"], d["message"]))
+        merged["environments"].sort(key=lambda e: (e["name"], e["source"]))
+        merged["expired"].sort(key=lambda w: w["item"])
+        return merged
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        facts = getattr(node, "workeroutput", {}).get("twelvefactor")
+        if facts:
+            self._from_workers.append(facts)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session, exitstatus):
-        if self.is_worker or not self.results:
+        if self.is_worker:
+            self.config.workeroutput["twelvefactor"] = self._local_facts()
+            return
+        if not self.results:
             return
         scores = self.scores()
         self._scores = scores
         _junit_properties(self.config, self.ordered_results(), scores)
         if self.json_path:
+            facts = self.facts()
             document = json_result.build(
                 root=self.root, results=self.ordered_results(), scores=scores, catalog=self.catalog,
-                environments=self.environments(), diagnostics=self.diagnostics(),
-                judged=self._audit.repo.kubernetes.judged if self._audit and "repo" in self._audit.__dict__ else None,
+                environments=facts["environments"], diagnostics=facts["diagnostics"], judged=facts["judged"],
                 started=self.started,
             )
             json_result.write(Path(self.json_path), document)
@@ -202,10 +227,10 @@ class AuditPlugin:
         if self.is_worker or not self.results:
             return
         scores = self._scores or self.scores()
+        facts = self.facts()
         terminal.summary(
-            terminalreporter, self.ordered_results(), scores, self.catalog, self.diagnostics(),
-            expired=[w.to_dict() for w in (self._audit.expired_waivers if self._audit else [])],
-            json_path=self.json_path,
+            terminalreporter, self.ordered_results(), scores, self.catalog, facts["diagnostics"],
+            expired=facts["expired"], json_path=self.json_path,
         )
 
 

@@ -104,15 +104,10 @@ def ci_publishing(repo) -> list[dict]:
         builds = _ci_lines(pipeline, _BUILD)
         if not builds:
             continue
-        pushes = [n for n, _ in _ci_lines(pipeline, _PUSH) if not _BUILD_ONLY_ACTION.search(pipeline.lines[n - 1])]
-        pushes = sorted(set(pushes + _action_pushes(pipeline)))
+        pushes = sorted({n for n, _ in _ci_lines(pipeline, _PUSH)} | set(_action_pushes(pipeline)))
         copies = [n for n, _ in _ci_lines(pipeline, _COPY_IMAGE)]
         out.append({"pipeline": pipeline, "build": builds[0][0], "pushes": pushes, "copies": copies})
     return out
-
-
-# `uses: docker/build-push-action` matches _BUILD; it pushes only with `push:` (see _action_pushes)
-_BUILD_ONLY_ACTION = re.compile(r"build-push-action", re.I)
 
 
 @check("factor05.ci-pipeline")
@@ -148,16 +143,16 @@ def ci_pipeline(repo):
 # --------------------------------------------------------------------------- release tags
 
 _REF = r"((?:\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|[^\s'\",\]\)\\;|&<>])+)"
+_SHORT_TAG_FLAG = re.compile(r"(?:^|\s|[\[,])['\"]?-t['\"]?(?:\s*,\s*|\s+)['\"]?" + _REF)
 _TAG_POSITIONS = [
-    re.compile(r"(?:^|\s|[\[,])['\"]?(?:-t|--tag|--image|--destination)['\"]?(?:\s*,\s*|\s+|=)['\"]?" + _REF),
+    re.compile(r"(?:^|\s|[\[,])['\"]?(?:--tag|--image|--destination)['\"]?(?:\s*,\s*|\s+|=)['\"]?" + _REF),
     re.compile(r"\b(?:docker|podman|nerdctl)\s+tag\s+\S+\s+['\"]?" + _REF),
     re.compile(r"\b(?:docker|podman|nerdctl|buildah)\s+push\s+(?:--?[\w-]+(?:=\S+)?\s+)*['\"]?" + _REF),
-    re.compile(r"\bkustomize\s+edit\s+set\s+image\s+(?:\S+=)?['\"]?" + _REF),
+    re.compile(r"\bkustomize\s+edit\s+set\s+image\s+(?:[^\s=]+=)?['\"]?" + _REF),
 ]
-_TAGS_KEY = re.compile(r"^(\s*)tags\s*:\s*(.*?)\s*$")
-_IMAGES_KEY = re.compile(r"^images\s*:\s*$")
-_LIST_ITEM = re.compile(r"^\s*-\s*['\"]?" + _REF)
-_DEFINE = re.compile(r"(?:^|[\s;&(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|:\s)\s*(\"[^\"]*\"|'[^']*'|\$\([^)]*\)|\S+)")
+_LIST_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>tags|images)\s*:\s*(?P<value>.*?)\s*$")
+_TAG_ACTIONS = re.compile(r"build-push-action|metadata-action|buildah-build|docker-build-push|push-to-registry", re.I)
+_DEFINE = re.compile(r"(?:^|[\s;&(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|:\s)\s*((?:\$\{\{[^}]*\}\}|\$\([^)]*\)|\"[^\"]*\"|'[^']*'|[^\s;&])+)")
 _OUTPUT_DEFINE = re.compile(r"\b([A-Za-z_][\w-]*)=([^\s\"'>]+)")
 _REFERENCE = re.compile(
     r"\$\{\{\s*(?:env|vars|inputs|steps\.[\w-]+\.outputs|needs\.[\w-]+\.outputs|jobs\.[\w-]+\.outputs)\.([\w-]+)\s*\}\}"
@@ -175,6 +170,7 @@ _UNIQUE = re.compile(
 _MUTABLE_META = re.compile(r"type=(ref,\s*event=(branch|pr)|edge|schedule)\b|latest=true", re.I)
 _RAW_VALUE = re.compile(r"type=raw,.*?value=([^,\s]+)", re.I)
 _VERSION_TAG = re.compile(r"^v?\d+(\.\d+)*([-+.][\w.]+)?$")
+_VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*")
 
 
 def _definitions(pipeline) -> dict[str, list[str]]:
@@ -197,7 +193,7 @@ def _resolve(ref: str, defs: dict[str, list[str]]) -> str:
     for _ in range(4):
         def repl(match):
             name = next(g for g in match.groups() if g)
-            values = defs.get(name)
+            values = [v for v in defs.get(name, []) if match.group(0) not in v]
             return " ".join(values) if values else match.group(0)
 
         new = _REFERENCE.sub(repl, ref)
@@ -207,66 +203,105 @@ def _resolve(ref: str, defs: dict[str, list[str]]) -> str:
     return ref
 
 
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _action_regions(pipeline) -> list[tuple[int, int]]:
+    """(first, last) lines of steps using image build/tagging actions."""
+    regions = []
+    lines = pipeline.lines
+    for step in pipeline.steps():
+        if not step.uses or not _TAG_ACTIONS.search(step.uses):
+            continue
+        start = step.line
+        base = _indent(lines[start - 1]) if 0 < start <= len(lines) else 0
+        end = start
+        for number in range(start + 1, min(start + 60, len(lines)) + 1):
+            text = lines[number - 1]
+            if text.strip() and (_indent(text) < base or (_indent(text) == base and text.lstrip().startswith("-"))):
+                break
+            end = number
+        regions.append((start, end))
+    return regions
+
+
 def _tag_refs(pipeline) -> list[tuple[int, str]]:
     """(line, image reference or metadata-action tag rule) in tag positions."""
     out: list[tuple[int, str]] = []
     lines = pipeline.lines
+    regions = _action_regions(pipeline)
+    in_build = False
     for number, text in enumerate(lines, start=1):
         if text.lstrip().startswith("#") or _NAME_LINE.match(text):
             continue
-        for pattern in _TAG_POSITIONS:
+        in_build = in_build or bool(_BUILD.search(text))
+        patterns = _TAG_POSITIONS + ([_SHORT_TAG_FLAG] if in_build else [])
+        in_build = in_build and text.rstrip().endswith(("\\", "`"))
+        for pattern in patterns:
             for match in pattern.finditer(text):
-                out.append((number, match.group(1)))
-        key = _TAGS_KEY.match(text) or (_IMAGES_KEY.match(text) and re.match(r"^()", text))
+                if match.group(1) not in (".", "-") and not match.group(1).startswith("-"):
+                    out.append((number, match.group(1)))
+        key = _LIST_KEY.match(text)
         if key is None:
             continue
-        indent = len(key.group(1))
-        inline = key.group(2) if key.lastindex and key.lastindex >= 2 else ""
+        if key["key"] == "images" and (key["indent"] or pipeline.system != "cloudbuild"):
+            continue
+        if key["key"] == "tags" and not any(a <= number <= b for a, b in regions):
+            continue
+        indent = _indent(text)
+        inline = key["value"]
         if inline and inline not in ("|", ">", "|-", ">-"):
-            for part in re.split(r"[,\s]+", inline.strip("[]'\"")):
-                if part:
+            for part in re.split(r"[,\s]+(?![^{]*\}\})", inline.strip("[]")):
+                if part.strip("'\""):
                     out.append((number, part.strip("'\"")))
             continue
         for follow in range(number, min(number + 20, len(lines))):
             item = lines[follow]
-            if not item.strip():
+            if not item.strip() or item.lstrip().startswith("#"):
                 continue
-            if len(item) - len(item.lstrip()) <= indent and not item.lstrip().startswith("- "):
+            if _indent(item) < indent or (_indent(item) == indent and not item.lstrip().startswith("- ")):
                 break
-            if len(item) - len(item.lstrip()) < indent:
-                break
-            value = item.strip().lstrip("-").strip().strip("'\"")
+            value = item.strip().removeprefix("- ").strip().strip("'\"")
             if value and not value.endswith(":"):
                 out.append((follow + 1, value))
     return out
 
 
-def _classify_tag(ref: str, resolved: str) -> tuple[str, str]:
-    """('unique' | 'mutable' | 'unknown', reason)."""
+def _classify_literal(tag: str) -> tuple[str, str]:
+    if _UNIQUE.search(tag):
+        return "unique", "unique per build"
+    if "$" in tag or "{{" in tag:
+        return "unknown", "tag from an unresolved variable"
+    if is_mutable_tag(f"image:{tag}"):
+        return "mutable", f"mutable tag '{tag}'"
+    if _VERSION_TAG.match(tag):
+        return "unique", f"version tag '{tag}'"
+    return "mutable", f"fixed tag '{tag}' reused by every run"
+
+
+def _classify_tag(resolved: str) -> tuple[str, str]:
+    """('unique' | 'mutable' | 'unknown', reason) for a resolved tag expression."""
     raw = _RAW_VALUE.search(resolved)
     if raw:
-        return _classify_tag(raw.group(1), raw.group(1)) if raw.group(1) != resolved else ("unknown", "")
+        return _classify_literal(raw.group(1))
     if _MUTABLE_META.search(resolved):
         return "mutable", "moving tag rule"
     if _UNIQUE.search(resolved):
         return "unique", "unique per build"
     if resolved.startswith("type="):
         return "unknown", "tag rule not recognised"
-    masked = re.sub(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*", "VAR", resolved)
+    masked = _VARIABLE.sub("VAR", resolved.split()[0] if resolved.split() else resolved)
+    if masked == "VAR" or masked.endswith("/VAR"):
+        return "unknown", "image reference from an unresolved variable"
     _repo, tag, digest = image_tag(masked)
     if digest:
         return "unique", "digest"
-    if "VAR" in (tag or "") or (tag is None and "VAR" in masked.split("/")[-1] and masked.split("/")[-1] == "VAR"):
-        return "unknown", "tag from an unresolved variable"
     if tag is None:
-        if "/" not in masked and "." not in masked and not re.search(r"[a-z]", masked):
-            return "unknown", ""
         return "mutable", "no tag (latest)"
-    if is_mutable_tag(masked):
-        return "mutable", f"mutable tag '{tag}'"
-    if _VERSION_TAG.match(tag):
-        return "unique", f"version tag '{tag}'"
-    return "mutable", f"fixed tag '{tag}' reused by every run"
+    if "VAR" in tag:
+        return "unknown", "tag from an unresolved variable"
+    return _classify_literal(tag)
 
 
 @check("factor05.release-versioning")
@@ -289,7 +324,7 @@ def release_versioning(repo):
             if (pipeline.path, ref) in seen or len(ref) < 2:
                 continue
             seen.add((pipeline.path, ref))
-            kind, reason = _classify_tag(ref, _resolve(ref, defs))
+            kind, reason = _classify_tag(_resolve(ref, defs))
             shown = ref if len(ref) <= 100 else ref[:97] + "..."
             if kind == "unknown":
                 evidence.append(Evidence(pipeline.path, line, f"tag {shown}: {reason or 'cannot tell'}", None))
