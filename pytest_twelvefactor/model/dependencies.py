@@ -114,11 +114,11 @@ class DependencyModel:
             return None
 
     def _requirements(self, path: str, chain: tuple[str, ...]) -> DependencyFile | None:
-        if path in self._requirements_cache:
-            return self._requirements_cache[path]
         if path in chain:
             self.diagnostics.append(Diagnostic(path, f"-r include loop via {' -> '.join(chain)}"))
             return None
+        if path in self._requirements_cache:
+            return self._requirements_cache[path]
         text = self._text(path)
         if text is None:
             return None

@@ -1,0 +1,299 @@
+"""The repository model: discovery, parsers, Kustomize environments, bounds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from pytest_twelvefactor.model import yamlio
+from pytest_twelvefactor.model.discovery import classify
+from pytest_twelvefactor.model.kubernetes import image_tag, is_mutable_tag
+
+DEPLOY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: web
+          image: registry.example.com/web:latest
+          securityContext:
+            allowPrivilegeEscalation: false
+"""
+
+OVERLAY = """
+resources: [../../base]
+namespace: {env}
+images:
+  - name: registry.example.com/web
+    newTag: "{tag}"
+"""
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("Dockerfile", "dockerfile"), ("api/Dockerfile.prod", "dockerfile"), ("web.Dockerfile", "dockerfile"),
+        ("Containerfile", "dockerfile"), ("docker-compose.local.yml", "compose"), ("compose.override.yaml", "compose"),
+        ("docker-stack.yml", "compose"), ("requirements-dev.txt", "requirements"), ("k/kustomization.yaml", "kustomization"),
+        (".github/workflows/deploy.yml", "ci"), (".gitlab-ci.yml", "ci"), ("Jenkinsfile", "ci"), ("charts/x/Chart.yaml", "helm_chart"),
+        ("src/app/main.py", "python"), (".env.prod", "env_file"), ("k8s/deploy.yaml", "yaml"), ("poetry.lock", "lockfile"),
+        ("pip.conf", "pip_conf"), ("README.md", "docs"), ("infra/main.tf", "terraform"),
+    ],
+)
+def test_classify(path, kind):
+    assert classify(path) == kind
+
+
+def test_discovery_skips_vendored_and_gitignored(make_repo):
+    repo = make_repo({
+        ".gitignore": "generated/\n*.log\n",
+        "app.py": "print('x')\n",
+        "generated/deploy.yaml": DEPLOY,
+        "node_modules/x/Dockerfile": "FROM node\n",
+        ".venv/lib/site.py": "x = 1\n",
+        "debug.log": "x",
+        "k8s/deploy.yaml": DEPLOY,
+    })
+    paths = repo.files.all_paths()
+    assert "app.py" in paths and "k8s/deploy.yaml" in paths
+    assert not any(p.startswith(("generated/", "node_modules/", ".venv/")) or p.endswith(".log") for p in paths)
+
+
+def test_symlinks_outside_the_tree_are_diagnostics(make_repo, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(DEPLOY)
+    repo = make_repo({"k8s/deploy.yaml": DEPLOY})
+    os.symlink(outside, repo.root / "k8s" / "escape.yaml")
+    os.symlink(repo.root / "k8s", repo.root / "k8s" / "loop")
+    assert "k8s/escape.yaml" not in repo.files.all_paths()
+    messages = {d.path: d.message for d in repo.files.diagnostics}
+    assert "outside the tree" in messages["k8s/escape.yaml"]
+    assert "not followed" in messages["k8s/loop"]
+
+
+def test_yaml_lines_and_custom_tags():
+    docs = yamlio.load_all("a: 1\nb:\n  c: !ENV [X]\n---\nkind: Pod\n")
+    assert docs[0].line_of("b") == 2 and docs[0]["b"].line == 3
+    assert docs[0]["b"]["c"] == ["X"]
+    assert docs[1].line == 5
+
+
+def test_yaml_alias_bomb_is_refused():
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for i in range(8):
+        prev, cur = chr(97 + i), chr(98 + i)
+        bomb += f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    with pytest.raises(yamlio.YAMLBoundsError, match="alias"):
+        yamlio.load_all(bomb)
+
+
+@pytest.mark.parametrize(
+    "image, mutable",
+    [
+        ("nginx", True), ("nginx:latest", True), ("reg:5000/app:main", True), ("app:1.2-latest", True),
+        ("app:1.2.3", False), ("app@sha256:" + "a" * 64, False), ("reg:5000/app", True), ("app:stable", True),
+    ],
+)
+def test_mutable_tags(image, mutable):
+    assert is_mutable_tag(image) is mutable
+
+
+def test_image_tag_split():
+    assert image_tag("reg.io:5000/team/app:1.0@sha256:abc") == ("reg.io:5000/team/app", "1.0", "sha256:abc")
+
+
+def test_raw_manifests_one_environment(make_repo):
+    repo = make_repo({"k8s/deploy.yaml": DEPLOY})
+    k8s = repo.kubernetes
+    assert k8s.judged == "manifests"
+    assert k8s.env_names() == ["default"]
+    [work] = k8s.workloads
+    assert (work.ref, work.path, work.line, work.role) == ("Deployment/web", "k8s/deploy.yaml", 1, "app")
+    obj = work.first
+    container = obj.containers()[0]
+    assert obj.container_line(container, "image") == 15
+    assert obj.effective_security_context(container) == {"runAsNonRoot": True, "allowPrivilegeEscalation": False}
+
+
+def _overlay_tree():
+    return {
+        "k/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "k/base/deploy.yaml": DEPLOY,
+        "k/overlays/dev/kustomization.yaml": OVERLAY.format(env="dev", tag="dev-1"),
+        "k/overlays/prod/kustomization.yaml": OVERLAY.format(env="prod", tag="1.0.0"),
+    }
+
+
+@pytest.mark.skipif(not (shutil.which("kubectl") or shutil.which("kustomize")), reason="no kustomize renderer on PATH")
+def test_kustomize_overlays_render_and_map_back(make_repo):
+    repo = make_repo(_overlay_tree())
+    k8s = repo.kubernetes
+    assert k8s.judged == "kustomize overlays"
+    assert [(e.name, e.mode) for e in k8s.environments] == [("dev", "kustomize"), ("prod", "kustomize")]
+    [work] = k8s.workloads
+    assert sorted(work.variants) == ["dev", "prod"]
+    assert (work.path, work.line) == ("k/base/deploy.yaml", 1)
+    assert work.variants["prod"].images() == ["registry.example.com/web:1.0.0"]
+    assert work.variants["dev"].namespace == "dev"
+    assert work.variants["prod"].container_line(work.variants["prod"].containers()[0], "image") == 15
+
+
+def test_kustomize_read_directly_without_renderer(make_repo):
+    repo = make_repo(_overlay_tree(), render=False)
+    k8s = repo.kubernetes
+    assert [(e.name, e.mode) for e in k8s.environments] == [("dev", "kustomize (read directly)"), ("prod", "kustomize (read directly)")]
+    [work] = k8s.workloads
+    assert work.variants["prod"].images() == ["registry.example.com/web:1.0.0"]
+    assert work.variants["dev"].namespace == "dev"
+    assert any("read directly" in d.message for d in repo.diagnostics)
+
+
+def test_kustomize_failure_falls_back_and_says_why(make_repo):
+    tree = _overlay_tree()
+    tree["k/overlays/dev/kustomization.yaml"] += "  - name: x\nresources: [../../base, https://github.com/example/base?ref=v1]\n"
+    tree["k/overlays/dev/kustomization.yaml"] = OVERLAY.format(env="dev", tag="d").replace(
+        "resources: [../../base]", "resources: [../../base, missing.yaml]"
+    )
+    repo = make_repo(tree)
+    k8s = repo.kubernetes
+    dev = next(e for e in k8s.environments if e.name == "dev")
+    assert dev.objects, "the fallback still reads the base"
+    if shutil.which("kubectl") or shutil.which("kustomize"):
+        assert dev.mode == "kustomize (read directly)"
+        assert any(d.path == "k/overlays/dev/kustomization.yaml" and "failed" in d.message for d in repo.diagnostics)
+
+
+def test_secret_payloads_are_redacted_at_parse_time(make_repo):
+    repo = make_repo({"k8s/secret.yaml": """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db}
+        stringData:
+          password: hunter2-canary
+        data:
+          token: aHVudGVyMg==
+        """})
+    [secret] = repo.kubernetes.all_objects()
+    assert secret.doc["stringData"]["password"] == "<redacted>"
+    assert secret.doc["data"]["token"] == "<redacted>"
+
+
+def test_helm_templates_are_not_analysed_not_errors(make_repo):
+    repo = make_repo({
+        "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        "charts/shop/values.yaml": "replicaCount: 1\n",
+        "charts/shop/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n",
+    })
+    k8s = repo.kubernetes
+    assert k8s.helm_charts == ["charts/shop"]
+    assert k8s.templated_files == ["charts/shop/templates/deployment.yaml"]
+    [diag] = [d for d in repo.diagnostics if d.path.endswith("deployment.yaml")]
+    assert diag.severity == "info" and "Helm template" in diag.message
+
+
+def test_broken_yaml_is_a_diagnostic(make_repo):
+    repo = make_repo({"k8s/bad.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n   labels: {}\n", "k8s/deploy.yaml": DEPLOY})
+    assert [w.ref for w in repo.kubernetes.workloads] == ["Deployment/web"]
+    [diag] = [d for d in repo.diagnostics if d.path == "k8s/bad.yaml"]
+    assert diag.message.startswith("invalid YAML at line 5")
+
+
+def test_dockerfile_stages_and_args(make_repo):
+    repo = make_repo({"Dockerfile": """
+        # syntax=docker/dockerfile:1.6
+        ARG PY=3.12
+        FROM python:${PY}-slim AS build
+        RUN pip install --no-cache-dir \\
+            -r requirements.txt
+        FROM build AS runtime
+        USER 1001
+        CMD ["uvicorn", "app.main:app"]
+        """})
+    [dockerfile] = repo.containers.dockerfiles
+    assert [s.base for s in dockerfile.stages] == ["python:3.12-slim", "build"]
+    assert dockerfile.runtime_base() == "python:3.12-slim"
+    assert dockerfile.final.user.value == "1001" and dockerfile.final.user.line == 7
+    entry, cmd = dockerfile.command()
+    assert entry is None and cmd.line == 8
+
+
+def test_requirements_includes_pins_and_loops(make_repo):
+    repo = make_repo({
+        "requirements.txt": "-r base.txt\nfastapi==0.115.0\nhttpx>=0.27\n--index-url https://user:s3cret@pypi.example.com/simple\n",
+        "base.txt": "-r requirements.txt\npydantic==2.9.2 \\\n    --hash=sha256:abc\nrequests ; python_version > '3.8'\n",
+    })
+    deps = repo.dependencies
+    req = {r.name: r for f in deps.files for r in f.requirements}
+    assert req["fastapi"].pinned and not req["httpx"].pinned and req["pydantic"].pinned and not req["requests"].pinned
+    assert req["httpx"].line == 3
+    [index] = deps.index_configs
+    assert index.has_credentials and "s3cret" not in index.url_redacted
+    assert any("include loop" in d.message for d in repo.diagnostics)
+
+
+def test_python_facts_without_import(make_repo):
+    repo = make_repo({
+        "canary.py": "open('IMPORTED', 'w').write('x')\n",
+        "app/main.py": """
+            import os
+            import requests as rq
+            from fastapi import FastAPI
+            app = FastAPI()
+            DB = os.environ["DATABASE_URL"]
+            LEVEL = os.getenv("LOG_LEVEL", "INFO")
+
+            @app.get("/health")
+            def health():
+                return rq.get("http://svc", timeout=3)
+            """,
+        "app/broken.py": "def x(:\n",
+    })
+    python = repo.python
+    main = next(m for m in python.modules if m.path == "app/main.py")
+    assert {e.variable for e in main.env_reads} == {"DATABASE_URL", "LOG_LEVEL"}
+    [call] = main.calls_to("requests.get")
+    assert call.kwargs == {"timeout": 3} and call.line == 10
+    [route] = [c for c in main.calls if c.decorator]
+    assert route.name == "app.get" and route.args == ("/health",)
+    assert not (repo.root / "IMPORTED").exists()
+    assert any(d.path == "app/broken.py" and "syntax error" in d.message for d in repo.diagnostics)
+
+
+def test_ci_github_jobs_and_environments(make_repo):
+    repo = make_repo({".github/workflows/deploy.yml": """
+        on:
+          push:
+            branches: [main]
+            tags: ["v*"]
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            environment: prod
+            steps:
+              - uses: actions/checkout@v4
+              - run: kubectl apply -k k8s/overlays/prod
+        """})
+    [pipeline] = repo.ci.pipelines
+    assert pipeline.triggers == ["push", "tags"] and pipeline.branches == ["main"]
+    [job] = pipeline.jobs
+    assert job.environment == "prod"
+    assert [s.line for s in job.steps] == [10, 11]
+
+
+def test_binary_and_non_utf8_files_are_diagnostics(make_repo):
+    repo = make_repo({"k8s/blob.yaml": b"apiVersion: v1\x00\x01kind", "k8s/latin.yaml": "kind: Pod\napiVersion: v1\n# caf\xe9\n".encode("latin-1")})
+    repo.kubernetes
+    messages = {d.path: d.message for d in repo.diagnostics}
+    assert "binary" in messages["k8s/blob.yaml"]
+    assert "not UTF-8" in messages["k8s/latin.yaml"]
