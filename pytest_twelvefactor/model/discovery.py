@@ -154,7 +154,7 @@ def discover(root: Path, max_files: int = 200_000) -> FileIndex:
     """Walk ``root`` once and classify every file it should audit."""
     root = root.resolve()
     index = FileIndex(root=root)
-    index.has_git = (root / ".git").exists()
+    index.has_git = any((p / ".git").exists() for p in (root, *root.parents))
     buckets: dict[str, list[str]] = {}
     specs: list[tuple[tuple[str, ...], pathspec.PathSpec]] = []
     count = 0

@@ -2,7 +2,6 @@
 import logging
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -22,12 +21,10 @@ LEGACY_UI_ORIGIN = "http://20.249.205.59:15001"
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     logger.info("starting %s (environment=%s)", settings.APP_NAME, settings.ENVIRONMENT)
-    app.state.http = httpx.AsyncClient()
     yield
-    # Shutdown: uvicorn stops accepting connections and waits for in-flight
-    # requests; then we release pooled connections.
-    logger.info("shutting down: closing HTTP client and database pool")
-    await app.state.http.aclose()
+    # Shutdown (SIGTERM): uvicorn stops accepting connections and waits for
+    # in-flight requests, then we release the pooled database connections.
+    logger.info("shutting down: disposing database pool")
     engine.dispose()
 
 

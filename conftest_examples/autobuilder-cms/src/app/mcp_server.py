@@ -5,6 +5,8 @@ Served over Streamable HTTP at /mcp; uvicorn drains open requests on SIGTERM.
 """
 import logging
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from langsmith import traceable
 from mcp.server.fastmcp import FastMCP
 
@@ -17,6 +19,12 @@ configure_logging("web-mcp")
 logger = logging.getLogger(__name__)
 
 mcp = FastMCP("auto-builder-cms")
+
+
+@mcp.custom_route("/health", methods=["GET"])
+async def health(request: Request) -> JSONResponse:
+    """Liveness/readiness endpoint used by the Kubernetes probes."""
+    return JSONResponse({"status": "ok"})
 
 
 @mcp.tool()
