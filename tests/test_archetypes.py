@@ -22,11 +22,12 @@ from pytest_twelvefactor.catalog import load_catalog
 pytest_plugins = ["pytester"]
 
 HERE = Path(__file__).parent
+# name -> (source tree, ground-truth file, whether the audited copy is a git checkout)
 ARCHETYPES = {
-    "autobuilder-cms": (HERE.parent / "conftest_examples" / "autobuilder-cms", "EXPECTED.md"),
-    "exemplary": (HERE / "repos" / "exemplary", "AUDIT-NOTES.md"),
-    "bare": (HERE / "repos" / "bare", "AUDIT-NOTES.md"),
-    "messy": (HERE / "repos" / "messy", "AUDIT-NOTES.md"),
+    "autobuilder-cms": (HERE.parent / "conftest_examples" / "autobuilder-cms", "EXPECTED.md", True),
+    "exemplary": (HERE / "repos" / "exemplary", "AUDIT-NOTES.md", True),
+    "bare": (HERE / "repos" / "bare", "AUDIT-NOTES.md", False),
+    "messy": (HERE / "repos" / "messy", "AUDIT-NOTES.md", True),
 }
 VERDICTS = {"pass", "partial", "fail", "n/a", "waived"}
 _ROW = re.compile(r"^\|\s*`?([a-z0-9]+\.[a-z0-9-]+)`?\s*\|(.*)$")
@@ -49,9 +50,11 @@ def expected_verdicts(path: Path) -> dict[str, str]:
     return out
 
 
-def audit_copy(pytester, source: Path) -> dict:
+def audit_copy(pytester, source: Path, git: bool) -> dict:
     target = pytester.path / "audited"
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("AUDIT-NOTES.md", "EXPECTED.md", "__pycache__"))
+    if git:
+        (target / ".git").mkdir()  # discovery only asks whether the tree is a checkout
     out = pytester.path / "result.json"
     result = pytester.runpytest(
         "--twelvefactor", "--twelvefactor-only", "--twelvefactor-root", str(target),
@@ -65,12 +68,12 @@ def audit_copy(pytester, source: Path) -> dict:
 
 @pytest.mark.parametrize("name", sorted(ARCHETYPES))
 def test_archetype_verdicts_match_ground_truth(pytester, name):
-    source, notes = ARCHETYPES[name]
+    source, notes, git = ARCHETYPES[name]
     if not (source / notes).is_file():
         pytest.skip(f"{name}: no ground truth file {notes}")
     expected = expected_verdicts(source / notes)
     assert len(expected) == 98, f"{notes} must give a verdict for all 98 items, found {len(expected)}"
-    document = audit_copy(pytester, source)
+    document = audit_copy(pytester, source, git)
     actual = {item["id"]: item["verdict"] for item in document["items"]}
     assert set(actual) == {i.id for i in load_catalog().items}
     errors = [i["id"] for i in document["items"] if i.get("error")]
