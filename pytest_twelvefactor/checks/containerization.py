@@ -99,19 +99,33 @@ def _label(obj) -> str:
     return getattr(obj, "ref", None) or f"compose service {getattr(obj, 'name', '?')}"
 
 
+def _judge_root(repo, root: str, manifest: str | None, dockerfiles, contexts, images) -> Evidence:
+    label = root or "repository root"
+    for df in dockerfiles:
+        line = _built_by(root, df)
+        if line is not None:
+            return Evidence(df.path, line, f"app root {label} is built by {df.path}", True)
+    for context, svc in contexts:
+        if _within(root, context) or _within(context, root):
+            return Evidence(svc.path, svc.line_of("build"), f"app root {label} is built by compose service {svc.name}", True)
+    name = (posixpath.basename(root) or repo.root.name).lower()
+    for img, obj in images:
+        if name in _image_tokens(img):
+            return Evidence(obj.path, obj.line, f"app root {label} is deployed as image {img} by {_label(obj)} (built elsewhere)", True)
+    return Evidence(manifest or ".", 1 if manifest else None, f"app root {label}: no Dockerfile builds it and no deployed image is named for it", False)
+
+
 @check("containerization.containerized")
 def containerized(repo):
     """Every application root is built into an image here (a Dockerfile in the root or an
     ancestor, or one whose COPY/ADD or compose build context covers it) or is deployed as an
-    image built elsewhere (a Kubernetes/compose image named after the root). No container
-    definition at all fails: the service does not run as a container."""
+    image built elsewhere (a Kubernetes/compose image whose name has the root's name as a
+    token). No container definition at all fails: the service does not run as a container."""
     dockerfiles = repo.containers.dockerfiles
-    contexts = []
-    for svc in repo.containers.services():
-        build = svc.build
-        if build is not None:
-            context = _norm(posixpath.join(posixpath.dirname(svc.path), str(build.get("context") or ".")))
-            contexts.append((context, svc))
+    contexts = [
+        (_norm(posixpath.join(posixpath.dirname(svc.path), str(svc.build.get("context") or "."))), svc)
+        for svc in repo.containers.services() if svc.build is not None
+    ]
     images = [(img, w) for w in repo.kubernetes.workloads for img in w.first.images(init=False)]
     images += [(svc.image, svc) for svc in repo.containers.services() if svc.image]
     has_definitions = bool(dockerfiles or contexts or images)
@@ -122,29 +136,16 @@ def containerized(repo):
         evidence = [Evidence(df.path, df.final.line, f"{df.path} builds an image", True) for df in dockerfiles]
         evidence += [Evidence(o.path, o.line, f"{_label(o)} runs image {img}", True) for img, o in images]
         return passed("no application source here; every defined service runs as an image", evidence)
-    evidence = []
-    for root, manifest in sorted(roots.items()):
-        label = root or "repository root"
-        where = manifest or "."
-        found = next(((df, line) for df in dockerfiles if (line := _built_by(root, df)) is not None), None)
-        if found:
-            evidence.append(Evidence(found[0].path, found[1], f"app root {label} is built by {found[0].path}", True))
-            continue
-        ctx = next((svc for context, svc in contexts if _within(root, context) or _within(context, root)), None)
-        if ctx is not None:
-            evidence.append(Evidence(ctx.path, ctx.line_of("build"), f"app root {label} is built by compose service {ctx.name}", True))
-            continue
-        name = posixpath.basename(root) or repo.root.name
-        deployed = next(((img, obj) for img, obj in images if name.lower() in _image_tokens(img)), None)
-        if deployed:
-            img, obj = deployed
-            evidence.append(Evidence(obj.path, obj.line, f"app root {label} is deployed as image {img} by {_label(obj)} (built elsewhere)", True))
-            continue
-        evidence.append(Evidence(where, 1 if manifest else None, f"app root {label}: no Dockerfile builds it and no deployed image is named for it", False))
+    evidence = [_judge_root(repo, root, manifest, dockerfiles, contexts, images) for root, manifest in sorted(roots.items())]
     if not has_definitions:
         return failed("no container definitions (Dockerfile, compose, Kubernetes)", evidence)
+    for work in repo.kubernetes.app_workloads():
+        for container in work.first.containers():
+            if container.get("image"):
+                line = work.first.container_line(container, "image")
+                evidence.append(Evidence(work.path, line, f"{work.ref} runs image {container['image']}", None))
     return tally(evidence, subject="app roots", na_reason="no application roots",
-                 all_ok=f"all {plural(len(roots), 'app root')} run as container images")
+                 all_ok=f"every app root ({len(roots)}) runs as a container image")
 
 
 # --------------------------------------------------------------------------- non-root

@@ -80,6 +80,7 @@ def kubernetes(repo):
         line = re.search(r"line (\d+)", diag.message)
         evidence.append(Evidence(diag.path, int(line.group(1)) if line else 1, f"{diag.path} does not parse: {diag.message}", False))
     for directory, error in sorted(k8s.render_failures.items()):
+        error = re.sub(r"(map\[|\{\"|data:).*", "…", error)[:200]  # never echo object contents
         kust = k8s.kustomizations.get(directory)
         path = kust.path if kust else directory
         if _render_failure_counts(repo, directory, error):
@@ -244,9 +245,9 @@ def service_discovery(repo):
     evidence += _source_ip_findings(repo)
     bad = [e for e in evidence if e.ok is False]
     if bad:
-        return failed(f"{plural(len(bad), 'address')} by IP instead of a Service name", evidence)
+        return failed(f"{len(bad)} service address(es) by IP instead of a Service name", evidence)
     if evidence:
-        return passed(f"{plural(len(evidence), 'address')} use Service DNS names; no IP addresses in config", evidence)
+        return passed(f"{len(evidence)} address(es) use Service DNS names; no IP addresses in config", evidence)
     return not_applicable("no service-to-service address found in Kubernetes config or app source")
 
 
@@ -259,7 +260,7 @@ def _service_account(obj: K8sObject) -> tuple[str | None, bool | None]:
     spec = obj.pod_spec()
     name = spec.get("serviceAccountName") or spec.get("serviceAccount")
     automount = spec.get("automountServiceAccountToken")
-    return (str(name) if name else None), (automount if isinstance(automount, bool) else None)
+    return (name if isinstance(name, str) and name else None), (automount if isinstance(automount, bool) else None)
 
 
 @check("orchestration.rbac")
@@ -476,49 +477,71 @@ def _pdbs_for(repo, obj: K8sObject) -> list[K8sObject]:
 
 
 def _judge_pdb(repo, obj: K8sObject):
+    """(ok, message, path, line): the finding is located at the PDB field when a PDB exists."""
     low, _high, source = _replica_range(repo, obj)
     pdbs = _pdbs_for(repo, obj)
     if not pdbs:
-        return False, f"no PodDisruptionBudget selects its pods ({source})", obj.line
-    for pdb in pdbs:
-        allowed = _allowed_disruptions(pdb, low)
+        return False, f"no PodDisruptionBudget selects its pods ({source})", obj.path, obj.line
+    for budget in pdbs:
+        allowed = _allowed_disruptions(budget, low)
         if allowed is None:
-            return False, f"{pdb.ref} sets neither a valid minAvailable nor maxUnavailable", pdb.line
+            return False, f"{budget.ref} sets neither a valid minAvailable nor maxUnavailable", budget.path, budget.line
         if allowed < 1:
-            field = "maxUnavailable" if "maxUnavailable" in pdb.spec else "minAvailable"
-            return False, f"{pdb.ref} blocks drains: {field} {pdb.spec.get(field)} allows no disruption at {low} replicas ({source})", pdb.line_of("spec", field)
-    pdb = pdbs[0]
-    return True, f"{pdb.ref} allows {_allowed_disruptions(pdb, low)} disruption(s) at {low} replicas ({source})", pdb.line
+            field = "maxUnavailable" if "maxUnavailable" in budget.spec else "minAvailable"
+            return (False, f"{budget.ref} blocks drains: {field} {budget.spec.get(field)} allows no disruption at {low} "
+                    f"replica(s) ({source})", budget.path, budget.line_of("spec", field))
+    budget = pdbs[0]
+    return True, f"{budget.ref} allows {_allowed_disruptions(budget, low)} disruption(s) at {low} replica(s) ({source})", budget.path, budget.line
+
+
+def _fold(work, answers: list[tuple[str, tuple]]) -> Evidence | None:
+    """One piece of evidence for a workload judged per environment: the first bad answer,
+    naming the environments where it occurs unless it occurs in all."""
+    if not answers:
+        return None
+    bad = [(env, a) for env, a in answers if a[0] is False]
+    if bad:
+        env, (ok, message, path, line) = bad[0]
+        envs = [e for e, _ in bad]
+        scope = "" if len(envs) == len(work.variants) or len(work.variants) <= 1 else f" (in {', '.join(envs)})"
+        return Evidence(path, line, f"{work.ref}: {message}{scope}", False, envs[0] if scope else None)
+    env, (ok, message, path, line) = answers[0]
+    return Evidence(path, line, f"{work.ref}: {message}", True)
 
 
 @check("orchestration.pdb")
 def pdb(repo):
     """Each app workload that can run more than one replica (replicas > 1 or an HPA/KEDA
     maximum > 1 in any environment) has a PodDisruptionBudget selecting its pods that allows at
-    least one disruption at its minimum replicas (HPA minimum, else replicas). Missing PDBs and
-    PDBs that block node drains — on any workload, backing services included — are findings:
-    all good → pass, none covered → fail, otherwise partial."""
+    least one disruption at its minimum replicas (HPA minimum, else replicas). A PDB that blocks
+    node drains — on any workload, backing services included — is a finding too: all good →
+    pass; no multi-replica workload with a PDB → fail; otherwise partial."""
     k8s = repo.kubernetes
     multi = [w for w in k8s.app_workloads(long_running=True) if w.kind != "DaemonSet"]
-    evidence = judge_workloads(multi, lambda obj: _judge_pdb(repo, obj) if _multi_replica(repo, obj) else None)
-    if not any(e.ok is not None for e in evidence):
+    evidence: list[Evidence] = []
+    missing = 0
+    for work in multi:
+        answers = [(env, _judge_pdb(repo, obj)) for env, obj in work.variants.items() if _multi_replica(repo, obj)]
+        found = _fold(work, answers)
+        if found is not None:
+            evidence.append(found)
+            missing += any(not _pdbs_for(repo, obj) for obj in work.variants.values() if _multi_replica(repo, obj))
+    total = len(evidence)
+    if not total:
         return not_applicable("no workload can run more than one replica")
-    blocking = []
+    covered = sum(1 for e in evidence if e.ok)
+    blocking = 0
     for work in k8s.workloads:
-        for env, obj in work.variants.items():
-            if obj.kind in ("Job", "CronJob", "DaemonSet", "Pod") or (work in multi and _multi_replica(repo, obj)):
-                continue
-            answer = _judge_pdb(repo, obj) if _pdbs_for(repo, obj) else None
-            if answer is not None and answer[0] is False:
-                scope = env if len(work.variants) > 1 else None
-                blocking.append(Evidence(obj.path, answer[2], f"{work.ref}: {answer[1]}", False, scope))
-                break
-    evidence += blocking
-    covered = sum(1 for e in evidence if e.ok is True)
-    missing = sum(1 for e in evidence if e.ok is False and "no PodDisruptionBudget" in e.message)
-    total = sum(1 for e in evidence if e.ok is not None and e not in blocking)
+        if work in multi or work.kind in ("Job", "CronJob", "DaemonSet", "Pod"):
+            continue
+        answers = [(env, _judge_pdb(repo, obj)) for env, obj in work.variants.items() if _pdbs_for(repo, obj)]
+        found = _fold(work, answers)
+        if found is not None and found.ok is False:
+            blocking += 1
+            evidence.append(found)
     if covered == total and not blocking:
         return passed(f"all {plural(total, 'multi-replica workload')} have a PDB that allows a disruption", evidence)
     if missing == total:
         return failed(f"none of {plural(total, 'multi-replica workload')} has a PodDisruptionBudget", evidence)
-    return partial(f"{covered} of {plural(total, 'multi-replica workload')} have a PDB that allows a disruption", evidence)
+    extra = f"; {blocking} other PDB(s) block drains" if blocking else ""
+    return partial(f"{covered} of {plural(total, 'multi-replica workload')} have a PDB that allows a disruption{extra}", evidence)
