@@ -52,19 +52,28 @@ def _first(found: list[tuple[PythonModule, Call]]) -> Evidence:
     return Evidence(module.path, call.line, f"outbound call {call.name}{more}", None)
 
 
+def _unguarded(found: list[tuple[PythonModule, Call]], what: str, limit: int = 10) -> list[Evidence]:
+    """One bad evidence per outbound call (first ``limit``), the rest summarised."""
+    out = [Evidence(m.path, c.line, f"{c.name}: outbound call {what}", False) for m, c in found[:limit]]
+    if len(found) > limit:
+        out.append(Evidence(None, None, f"… and {len(found) - limit} more outbound calls {what}", None))
+    return out
+
+
 # --------------------------------------------------------------------------- auto-restart
 
 
 @check("resilience.auto-restart")
 def auto_restart(repo) -> Result:
-    """Long-running app workloads must run under a controller (so failed pods are
+    """Long-running workloads (apps and in-cluster backing services; third-party
+    infrastructure agents excluded) must run under a controller (so failed pods are
     restarted and rescheduled) with a livenessProbe on every container (so hangs are
     detected). All under controllers with probes → pass; under controllers but some
     probes missing → partial; any bare Pod → fail."""
     k8s = repo.kubernetes
-    workloads = k8s.app_workloads(long_running=True)
+    workloads = [w for w in k8s.workloads if w.long_running and w.role != "infrastructure"]
     if not workloads:
-        return not_applicable("no long-running app workloads" if k8s.present else "no Kubernetes manifests")
+        return not_applicable("no long-running workloads" if k8s.present else "no Kubernetes manifests")
 
     def judge(obj: K8sObject):
         if obj.kind == "Pod":
@@ -83,10 +92,10 @@ def auto_restart(repo) -> Result:
     if bare:
         return failed(f"{plural(len(bare), 'bare Pod')} without a controller", evidence)
     if not any(e.ok is not None for e in evidence):
-        return not_applicable("no containers in the long-running app workloads", evidence)
+        return not_applicable("no containers in the long-running workloads", evidence)
     if bad:
         return partial(f"all under controllers; {len(bad)} of {len(workloads)} workloads lack liveness probes", evidence)
-    return passed(f"all {len(workloads)} long-running app workloads under controllers with liveness probes", evidence)
+    return passed(f"all {len(workloads)} long-running workloads under controllers with liveness probes", evidence)
 
 
 # --------------------------------------------------------------------------- circuit breaker
@@ -132,9 +141,7 @@ def circuit_breaker(repo) -> Result:
     declared = [r for f in repo.dependencies.files for r in f.requirements if r.name in BREAKER_MODULES]
     for req in declared:
         evidence.append(Evidence(req.path, req.line, f"{req.name} declared but never imported", None))
-    if calls:
-        evidence.append(Evidence(calls[0][0].path, calls[0][1].line,
-                                 f"{plural(len(calls), 'outbound call')} (first: {calls[0][1].name}) without a circuit breaker", False))
+    evidence += _unguarded(calls, "without a circuit breaker")
     for path, line, _text in other[:1]:
         evidence.append(Evidence(path, line, "outbound call without a circuit breaker", False))
     return failed("outbound calls are not guarded by a circuit breaker", evidence)
@@ -170,6 +177,10 @@ def _outbound_retries(repo) -> list[Evidence]:
     ok=False for fixed-interval or connection-only retries."""
     out: list[Evidence] = []
     for module in repo.python.app_modules():
+        for func in module.functions:
+            bare = [d for d in func.decorators if d in ("tenacity.retry", "retrying.retry")]
+            if bare:
+                out.append(Evidence(module.path, func.line, f"{bare[0]} on {func.name}(): immediate retries without backoff", False))
         for call in module.calls:
             name = call.name
             if RETRY_DECORATOR.match(name) or re.match(r"^tenacity\.(Retrying|AsyncRetrying)$", name):
@@ -291,8 +302,7 @@ def retry(repo) -> Result:
         evidence += outbound
         if not outbound:
             if calls:
-                module, call = calls[0]
-                evidence.append(Evidence(module.path, call.line, f"outbound calls without retry (first: {call.name})", False))
+                evidence += _unguarded(calls, "without retry")
             else:
                 path, line, _ = other[0]
                 evidence.append(Evidence(path, line, "outbound calls without retry", False))
@@ -324,6 +334,9 @@ DB_CLIENT = re.compile(
     r"pymysql\.connect|aiomysql\.(connect|create_pool))$"
 )
 _TIMEOUT_KW = re.compile(r"timeout", re.I)
+K8S_CLIENT_CALL = re.compile(
+    r"\.(list|read|create|patch|delete|replace)_(namespaced_[a-z_]+|[a-z_]+_for_all_namespaces|node|namespace|persistent_volume|cluster_role\w*)$"
+)
 INGRESS_TIMEOUT_ANNOTATION = re.compile(r"(timeout|proxy-read|proxy-send)", re.I)
 
 
@@ -338,7 +351,7 @@ def _timeout_judgement(module: PythonModule, call: Call) -> tuple[bool, str] | N
     if URLLIB_CALL.match(name):
         return has_kw, "timeout=" if has_kw else "no timeout="
     if HTTPX_CALL.match(name):
-        return True, "timeout=" if has_kw else "httpx default timeout (5 s)"
+        return has_kw, "timeout=" if has_kw else "no explicit timeout= (relies on httpx's 5 s default)"
     if AIOHTTP_CALL.match(name):
         return has_kw, "timeout=" if has_kw else "no timeout= (aiohttp default is 5 minutes)"
     if DB_CLIENT.match(name):
@@ -347,6 +360,8 @@ def _timeout_judgement(module: PythonModule, call: Call) -> tuple[bool, str] | N
             ok = has_kw or ("connect_args" in call.kwargs and in_module) or any("timeout" in str(a) for a in call.args)
             return ok, "driver timeout configured" if ok else "no connect/statement timeout"
         return has_kw, "timeout set" if has_kw else "no socket/connect timeout"
+    if K8S_CLIENT_CALL.search(name) and module.imported("kubernetes", "kubernetes_asyncio"):
+        return has_kw, "_request_timeout set" if has_kw else "no _request_timeout"
     return None
 
 
@@ -374,9 +389,10 @@ def _proxy_timeouts(repo) -> list[Evidence]:
 @check("resilience.timeouts")
 def timeouts(repo) -> Result:
     """Every outbound call needs a bound so a slow dependency cannot hang the process:
-    requests/urllib/aiohttp calls need timeout= (httpx has a 5 s default), Redis/Postgres/
-    Mongo/MySQL clients a socket/connect timeout, SQLAlchemy engines a driver timeout in
-    connect_args or the URL. All calls bounded → pass; some, or only ingress/proxy
+    requests/urllib/httpx/aiohttp calls and clients need an explicit timeout= (library
+    defaults are infinite or implicit), Redis/Postgres/Mongo/MySQL clients a socket/connect
+    timeout, SQLAlchemy engines a driver timeout in connect_args or the URL, Kubernetes
+    API client calls _request_timeout. All calls bounded → pass; some, or only ingress/proxy
     timeouts → partial; none → fail; no outbound calls → pass if ingress timeouts exist,
     else n/a."""
     judged: list[Evidence] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..model.kubernetes import K8sObject, Workload, as_dict, as_list, image_tag
-from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
+from ..results import Evidence, Result, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
 
