@@ -43,8 +43,9 @@ def build_stages(repo):
             continue
         if len(df.stages) > 1:
             line = _copies_from_stage(df, final)
+            names = " → ".join(s.alias or str(s.index) for s in df.stages)
             if line:
-                evidence.append(Evidence(df.path, line, f"{df.path}: {len(df.stages)} stages; final stage copies build output from an earlier stage", True))
+                evidence.append(Evidence(df.path, line, f"{df.path}: {len(df.stages)} stages ({names}); final stage copies build output from an earlier stage", True))
             else:
                 evidence.append(Evidence(df.path, final.line, f"{df.path}: {len(df.stages)} stages, but the final stage copies nothing from a build stage", False))
         elif final.of("RUN"):
@@ -173,34 +174,48 @@ _VERSION_TAG = re.compile(r"^v?\d+(\.\d+)*([-+.][\w.]+)?$")
 _VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*")
 
 
-def _definitions(pipeline) -> dict[str, list[str]]:
-    defs: dict[str, list[str]] = {}
-    for text in pipeline.lines:
+def _definitions(pipeline) -> dict[str, list[tuple[str, int]]]:
+    """Variable name -> [(value, line)] from env blocks, shell assignments and step outputs."""
+    defs: dict[str, list[tuple[str, int]]] = {}
+    for number, text in enumerate(pipeline.lines, start=1):
         if text.lstrip().startswith("#"):
             continue
         for name, value in _DEFINE.findall(text):
-            defs.setdefault(name, []).append(value.strip("'\""))
+            if value not in ("|", ">", "|-", ">-", "|+", ">+"):
+                defs.setdefault(name, []).append((value.strip("'\""), number))
         if "GITHUB_OUTPUT" in text or "GITHUB_ENV" in text or "set-output" in text or "setvariable" in text:
             for name, value in _OUTPUT_DEFINE.findall(text):
-                defs.setdefault(name, []).append(value)
+                defs.setdefault(name, []).append((value, number))
             match = re.search(r"setvariable\s+variable=([\w.-]+)[^\]]*\](\S+)", text)
             if match:
-                defs.setdefault(match.group(1), []).append(match.group(2))
+                defs.setdefault(match.group(1), []).append((match.group(2), number))
     return defs
 
 
-def _resolve(ref: str, defs: dict[str, list[str]]) -> str:
-    for _ in range(4):
+def _resolve(ref: str, defs: dict[str, list[tuple[str, int]]], depth: int = 4) -> tuple[str, list[tuple[int, str, int]]]:
+    """The expression with CI variables substituted, and (level, value, line) of each definition used."""
+    used: list[tuple[int, str, int]] = []
+    for level in range(depth):
         def repl(match):
             name = next(g for g in match.groups() if g)
-            values = [v for v in defs.get(name, []) if match.group(0) not in v]
-            return " ".join(values) if values else match.group(0)
+            values = [(v, n) for v, n in defs.get(name, []) if match.group(0) not in v]
+            used.extend((level, v, n) for v, n in values)
+            return " ".join(v for v, _ in values) if values else match.group(0)
 
         new = _REFERENCE.sub(repl, ref)
         if new == ref:
             break
         ref = new
-    return ref
+    return ref, used
+
+
+def _unique_source_lines(used, defs) -> list[int]:
+    """Lines of the shallowest definitions that make a tag unique (e.g. `image_tag=…${GITHUB_SHA}`)."""
+    hits = [(level, n) for level, value, n in used if _UNIQUE.search(_resolve(value, defs, 3)[0])]
+    if not hits:
+        return []
+    top = min(level for level, _ in hits)
+    return sorted({n for level, n in hits if level == top})
 
 
 def _indent(text: str) -> int:
@@ -291,7 +306,8 @@ def _classify_tag(resolved: str) -> tuple[str, str]:
         return "unique", "unique per build"
     if resolved.startswith("type="):
         return "unknown", "tag rule not recognised"
-    masked = _VARIABLE.sub("VAR", resolved.split()[0] if resolved.split() else resolved)
+    masked = _VARIABLE.sub("VAR", resolved).split()
+    masked = masked[0] if masked else "VAR"
     if masked == "VAR" or masked.endswith("/VAR"):
         return "unknown", "image reference from an unresolved variable"
     _repo, tag, digest = image_tag(masked)
@@ -324,8 +340,12 @@ def release_versioning(repo):
             if (pipeline.path, ref) in seen or len(ref) < 2:
                 continue
             seen.add((pipeline.path, ref))
-            kind, reason = _classify_tag(_resolve(ref, defs))
+            resolved, used = _resolve(ref, defs)
+            kind, reason = _classify_tag(resolved)
             shown = ref if len(ref) <= 100 else ref[:97] + "..."
+            lines = [n for n in _unique_source_lines(used, defs) if n != line] if kind == "unique" else []
+            if lines:
+                reason += f" (set at line {', '.join(str(n) for n in lines[:3])})"
             if kind == "unknown":
                 evidence.append(Evidence(pipeline.path, line, f"tag {shown}: {reason or 'cannot tell'}", None))
             else:
@@ -432,8 +452,11 @@ def rollback(repo):
                     message, line = f"container {name} image {image}" + (" by digest" if digest else f" with explicit tag, pulled {container.get('imagePullPolicy') or 'IfNotPresent'}"), obj.container_line(container, "image")
             if not message:
                 return None
-            if worst == "good" and obj.spec.get("revisionHistoryLimit") == 0:
+            history = obj.spec.get("revisionHistoryLimit")
+            if worst == "good" and history == 0:
                 return "partial", "revisionHistoryLimit: 0 keeps no earlier revision", obj.line_of("spec", "revisionHistoryLimit")
+            if worst == "good" and obj.kind in ("Deployment", "StatefulSet", "DaemonSet"):
+                message += f"; revisionHistoryLimit {history}" if isinstance(history, int) else "; revisionHistoryLimit default 10"
             return worst, message, line
 
         graded = grade_workloads(repo.kubernetes.app_workloads(long_running=True), grade)
@@ -443,7 +466,7 @@ def rollback(repo):
     if not total:
         return not_applicable("no deployed app images to roll back (no app workloads with images)", evidence)
     if counts["bad"]:
-        return failed(f"{plural(counts['bad'], 'app workload')} run mutable image tags", evidence)
+        return failed(f"mutable image tags in {plural(counts['bad'], 'app workload')}", evidence)
     if counts["partial"]:
-        return partial(f"explicit tags, but {plural(counts['partial'], 'workload')} pulled Always or keep no history", evidence)
+        return partial(f"explicit tags, but pulled Always or no revision history in {plural(counts['partial'], 'workload')}", evidence)
     return passed(f"all {plural(total, 'app workload')} run explicit tags or digests", evidence)
