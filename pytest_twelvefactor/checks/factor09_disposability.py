@@ -13,11 +13,11 @@ import re
 import shlex
 import sys
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..model.containers import Dockerfile, command_words, is_exec_form
 from ..model.kubernetes import BACKING_IMAGE, INFRA_IMAGE, K8sObject, as_dict, as_list, image_tag, selector_matches
-from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
+from ..results import Evidence, Result, not_applicable, partial, tally
 from . import check
 from .common import judge_workloads, plural
 
@@ -56,7 +56,7 @@ class Process:
     init: bool = False              # compose `init: true`
     obj: K8sObject | None = None
     container: dict | None = None
-    notes: list[Evidence] = field(default_factory=list)
+    cmd_at: tuple[str, int] | None = None   # where the command is written, when not at (path, line)
 
     @property
     def text(self) -> str:
@@ -273,6 +273,8 @@ def _process_types(repo) -> tuple[list[Process], str]:
                         f"{work.ref} container {container.get('name')}", obj.path, container_line(obj, container),
                         argv, origin, dockerfile, env if len(work.variants) > 1 else None, obj=obj, container=container,
                     )
+                    if dockerfile is not None and not container.get("command") and not container.get("args"):
+                        proc.cmd_at = (dockerfile.path, _dockerfile_line(dockerfile))
                     seen[key] = proc
                     out.append(proc)
         # one process per (workload, container): drop the env tag when every env runs the same command
@@ -291,8 +293,8 @@ def _process_types(repo) -> tuple[list[Process], str]:
     if services:
         out = []
         for svc in services:
-            dockerfile = _service_dockerfile(repo, svc)
-            argv, origin = _service_argv(svc, dockerfile)
+            dockerfile = service_dockerfile(repo, svc)
+            argv, origin = service_argv(svc, dockerfile)
             out.append(Process(f"compose service {svc.name}", svc.path, svc.line_of("command") if svc.spec.get("command") else svc.line,
                                argv, origin, dockerfile, init=svc.spec.get("init") is True))
         return out, ""
@@ -331,7 +333,7 @@ def _is_app_service(repo, svc) -> bool:
     return dockerfile_for(repo, image) is not None
 
 
-def _service_dockerfile(repo, svc) -> Dockerfile | None:
+def service_dockerfile(repo, svc) -> Dockerfile | None:
     build = svc.build
     if build:
         ctx = posixpath.normpath(posixpath.join(posixpath.dirname(svc.path), str(build.get("context") or ".")))
@@ -350,7 +352,7 @@ def _compose_words(value) -> list[str] | None:
     return None
 
 
-def _service_argv(svc, dockerfile: Dockerfile | None) -> tuple[list[str] | None, str]:
+def service_argv(svc, dockerfile: Dockerfile | None) -> tuple[list[str] | None, str]:
     entry = _compose_words(svc.spec.get("entrypoint"))
     cmd = _compose_words(svc.spec.get("command"))
     if entry is not None:
@@ -387,6 +389,7 @@ class PyIndex:
                     continue
                 self.by_name.setdefault(name, module)
         self.by_path = {m.path: m for m in self.modules}
+        self._closures: dict[str, list] = {}
 
     def _names(self, path: str) -> list[str]:
         parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
@@ -462,17 +465,22 @@ class PyIndex:
         """Submodules named in ``from package import a, b`` (the model keeps only the package)."""
         text = self.repo.text(module.path) or ""
         out = []
-        pattern = re.compile(rf"^\s*from\s+{re.escape(name)}\s+import\s+\(?([^)#\n]+(?:\n[^)#]+)*)", re.M)
-        for match in pattern.finditer(text):
-            for item in re.split(r"[,\s]+", match.group(1)):
-                item = item.strip("() \\")
-                if item and item.isidentifier() and item != "as":
+        for match in re.finditer(rf"^[ \t]*from[ \t]+{re.escape(name)}[ \t]+import[ \t]*", text, re.M):
+            rest = text[match.end():match.end() + 2000]
+            if rest.startswith("("):
+                names = rest[1:].split(")", 1)[0]
+            else:
+                names = rest.split("\n", 1)[0].split("#", 1)[0]
+            for item in re.split(r"[,\s]+", names):
+                if item.isidentifier() and item != "as":
                     target = self.by_name.get(f"{absolute}.{item}")
                     if target is not None:
                         out.append(target)
         return out
 
     def closure(self, entry) -> list:
+        if entry.path in self._closures:
+            return self._closures[entry.path]
         seen = {entry.path: entry}
         stack = [entry]
         while stack:
@@ -481,7 +489,8 @@ class PyIndex:
                 if target.path not in seen:
                     seen[target.path] = target
                     stack.append(target)
-        return list(seen.values())
+        self._closures[entry.path] = list(seen.values())
+        return self._closures[entry.path]
 
 
 def py_index(repo) -> PyIndex:
@@ -586,7 +595,7 @@ def _script_for(repo, argv: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _slow_work(repo, argv: list[str] | None) -> list[tuple[str, str | None, int | None]]:
+def slow_work(repo, argv: list[str] | None) -> list[tuple[str, str | None, int | None]]:
     """(what, script path, line) for migrations or installs the command runs at start."""
     if not argv:
         return []
@@ -628,33 +637,33 @@ def fast_startup(repo) -> Result:
             findings: list[tuple[str, int]] = []
             for container in obj.containers():
                 argv, _origin, _df = container_argv(repo, obj, container)
-                for what, _path, _line in _slow_work(repo, argv):
+                for what, _path, _line in slow_work(repo, argv):
                     findings.append((f"container {container.get('name')} {what} at start", container_line(obj, container)))
                 findings.extend((f"container {container.get('name')} {m}", l) for m, l in _probe_delay(obj, container))
             for init in obj.init_containers():
                 argv = [str(x) for x in as_list(init.get("command")) + as_list(init.get("args"))]
-                for what, _path, _line in _slow_work(repo, argv):
+                for what, _path, _line in slow_work(repo, argv):
                     findings.append((f"init container {init.get('name')} {what} at every pod start", container_line(obj, init)))
             if findings:
                 return False, "; ".join(m for m, _ in findings), findings[0][1]
             return True, "no migrations, installs or long probe delays at start", obj.line
         evidence = judge_workloads(k8s.app_workloads(long_running=True), judge)
-        return _startup_verdict(evidence, "no long-running app workload in the Kubernetes manifests")
+        return _startup_verdict(evidence, "no long-running app workload in the Kubernetes manifests", "app workloads")
     procs, reason = process_types(repo)
     evidence = []
     for proc in procs:
-        slow = _slow_work(repo, proc.argv)
+        slow = slow_work(repo, proc.argv)
         if slow:
             evidence.append(proc.evidence("; ".join(w for w, _, _ in slow) + " at start", False))
         elif proc.argv:
             evidence.append(proc.evidence("starts without migrations or installs", True))
-    return _startup_verdict(evidence, reason or "no process type with a known command")
+    return _startup_verdict(evidence, reason or "no process type with a known command", "process types")
 
 
-def _startup_verdict(evidence: list[Evidence], na_reason: str) -> Result:
-    result = tally(evidence, subject="process types", na_reason=na_reason)
+def _startup_verdict(evidence: list[Evidence], na_reason: str, subject: str) -> Result:
+    result = tally(evidence, subject=subject, na_reason=na_reason, all_ok=f"no slow start-up work in {len(evidence)} {subject}")
     if result.verdict.value == "fail":  # the checklist has no fail for this item
-        return partial(f"slow start-up work in all {plural(len(evidence), 'process type')}", evidence)
+        return partial(f"slow start-up work in all {len(evidence)} {subject}", evidence)
     return result
 
 
@@ -680,6 +689,14 @@ def _drain_hooks(modules) -> list[tuple[str, str, int]]:
     return hooks
 
 
+def _dev_server_name(text: str) -> str:
+    if "runserver" in text:
+        return "manage.py runserver"
+    if re.search(r"\bflask\b", text):
+        return "flask run"
+    return "--reload"
+
+
 def _python_drain(repo, proc: Process) -> tuple[bool, str, list[Evidence]]:
     words = strip_wrappers(proc.argv or [])
     text = " ".join(words)
@@ -687,7 +704,7 @@ def _python_drain(repo, proc: Process) -> tuple[bool, str, list[Evidence]]:
     hooks = _drain_hooks(modules)
     extra = [Evidence(path, line, f"{proc.name}: {what}", None) for what, path, line in hooks[:3]]
     if PY_DEV_SERVERS.search(text):
-        return False, f"runs a development server ({text[:60]}), which does not drain on SIGTERM", extra
+        return False, f"runs a development server ({_dev_server_name(text)}), which does not drain on SIGTERM", extra
     server = PY_SERVERS.search(text)
     if server:
         bonus = " (graceful timeout set)" if re.search(r"--(timeout-graceful-shutdown|graceful-timeout)", text) else ""
@@ -870,5 +887,6 @@ def sigterm(repo) -> Result:
             evidence.append(proc.evidence(f"not judged: {proc.origin}", None))
             continue
         ok, why = signal_delivery(repo, proc.argv, proc.init)
-        evidence.append(proc.evidence(f"{why} ({proc.origin})", ok))
+        path, line = proc.cmd_at or (proc.path, proc.line)
+        evidence.append(Evidence(path, line, f"{proc.name}: {why} ({proc.origin})", ok, proc.env))
     return tally(evidence, subject="process types", na_reason=reason or "no process type with a known command")
