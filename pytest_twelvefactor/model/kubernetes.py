@@ -535,13 +535,18 @@ class KubernetesModel:
         if roots:
             overlays = [k for k in roots if k.children or k.components]
             leaves = [k for k in roots if not (k.children or k.components)]
+            judged = overlays or leaves
             if overlays:
+                # Other top-level kustomizations are parallel descriptions of the same
+                # deployment (a standalone install, a demo): supporting evidence only.
                 self.judged = "kustomize overlays"
-                extra = [obj for k in leaves for obj in self._render(k, None)]
+                for kust in leaves:
+                    self.diagnostics.append(Diagnostic(
+                        kust.path, "top-level kustomization outside the overlays; not judged as the deployment", "info"))
                 names = _unique_names([k.directory for k in overlays])
                 for kust, name in zip(overlays, names):
                     env = Environment(name=name, source=kust.directory, mode="kustomize")
-                    env.objects = self._render(kust, env) + [_in_env(o, name) for o in extra]
+                    env.objects = self._render(kust, env)
                     env.is_stage = _is_stage_name(name)
                     self.environments.append(env)
             else:
@@ -550,7 +555,8 @@ class KubernetesModel:
                 for kust in leaves:
                     env.objects += self._render(kust, env)
                 self.environments.append(env)
-            self._attach_supporting(used_files)
+            judged_files = {r for k in judged for c in self.kustomize_closure(k.directory) for r in c.resources}
+            self._attach_supporting(judged_files)
             return
         raw = [f for f in self.files if f.path not in used_files and not _is_crd_dir(f.path)]
         if raw:

@@ -60,7 +60,7 @@ def summary(tr, results, scores, catalog, diagnostics, expired=(), json_path=Non
             score = scores.areas[area.id]
             c = score.counts
             tr.write_line(
-                f"  {area.id:<17} {titles[area.id].title_in('en')[:24]:<24} {bar(score.percent)} {_pct(score.percent)}"
+                f"  {area.id:<17} {titles[area.id].title_in('en')[:28]:<28} {bar(score.percent)} {_pct(score.percent)}"
                 f"  pass {c.get('pass', 0)}  partial {c.get('partial', 0)}  fail {c.get('fail', 0)}"
                 f"  n/a {c.get('n/a', 0)}  waived {c.get('waived', 0)}"
             )
