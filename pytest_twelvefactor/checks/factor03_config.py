@@ -450,6 +450,30 @@ def _python_findings(repo) -> list[Evidence]:
     return out
 
 
+_QUOTED = re.compile(r"(['\"`])((?:(?!\1).){4,400})\1")
+_ADO_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]+)", re.I)
+_OTHER_SOURCE_HINT = re.compile(r"://[^/\s'\"`]*@|password\s*=|pwd\s*=|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}", re.I)
+
+
+def _other_source_findings(repo) -> list[Evidence]:
+    """String literals in other languages' source (JS/TS, Go, Java, C#, Ruby, PHP, Rust): the same
+    literal rules as Python, plus ADO.NET-style ``Password=...;`` connection strings."""
+    out = []
+    from ..model.python_source import is_test_path
+
+    for path, line, text in repo.grep(("source_other",), _OTHER_SOURCE_HINT):
+        if NOT_DEPLOYED.search(path) or is_test_path(path) or text.lstrip().startswith(("//", "#", "*")):
+            continue
+        for _quote, value in _QUOTED.findall(text):
+            findings = literal_findings(value) if _no_space(value) else []
+            password = _ADO_PASSWORD.search(value)
+            if password and not is_placeholder(password.group(1).strip()) and "$" not in password.group(1) and "{" not in password.group(1):
+                findings.append(("connection string with a literal password", True))
+            for message, credential in findings:
+                out.append(Evidence(path, line, f"{path}: {message}", False if credential else None))
+    return out
+
+
 def dockerfile_env(dockerfile) -> list[tuple[str, str, int, str]]:
     """(key, value, line, instruction) for ENV and ARG defaults of a Dockerfile."""
     out = []
@@ -525,16 +549,17 @@ def _workload_findings(repo) -> list[Evidence]:
 @check("factor03.no-hardcoded")
 def no_hardcoded(repo):
     """No literal IPs (loopback/0.0.0.0 aside), managed-service hosts, connection strings to real hosts or
-    credentials in application source (tests/docs excluded; whitespace-free literals only), Dockerfile
+    credentials in application source (Python via ``ast``, string literals of other languages by text;
+    tests/docs excluded; whitespace-free literals only, plus ``Password=`` in connection strings), Dockerfile
     ENV/ARG/RUN, workload env/args (compose only without Kubernetes). A credential (secret-named
     setting with a literal value or default, ``${VAR:-literal}``, URL with a password) → fail; only
     non-secret literals → partial; none → pass. ConfigMap data, .env templates and in-cluster DNS
     names are config, not findings."""
     modules = [m for m in repo.python.app_modules() if not NOT_DEPLOYED.search(m.path)]
-    scanned = len(modules) + len(repo.containers.dockerfiles) + len(repo.kubernetes.workloads)
+    scanned = len(modules) + len(repo.files.of("source_other")) + len(repo.containers.dockerfiles) + len(repo.kubernetes.workloads)
     if not scanned and not repo.containers.services():
         return not_applicable("no application source, Dockerfiles or workload specs")
-    findings = _python_findings(repo) + _dockerfile_findings(repo) + _workload_findings(repo)
+    findings = _python_findings(repo) + _other_source_findings(repo) + _dockerfile_findings(repo) + _workload_findings(repo)
     credentials = [e for e in findings if e.ok is False]
     literals = [Evidence(e.path, e.line, e.message, False) for e in findings if e.ok is None]
     if credentials:

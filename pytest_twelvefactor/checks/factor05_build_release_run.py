@@ -63,14 +63,17 @@ _BUILD = re.compile(
     r"\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|\bpack\s+build\b|\bko\s+(build|publish|apply|resolve)\b|"
     r"\bjib(Build|DockerBuild)?\b|\bdocker[- ]compose\b.*\bbuild\b|\bdocker\s+compose\b.*--build\b|\bskaffold\s+(build|run)\b|"
     r"\bdepot\s+build\b|['\"]build['\"]\s*,\s*['\"](-t|--tag)\b|\bdocker/build-push-action\b|\bbuildah-build\b|"
-    r"\bdocker-build-push\b",
+    r"\bdocker-build-push\b|"
+    # a reusable workflow (GitHub) named for building images, e.g. org/.github/.github/workflows/reusable-docker-build.yaml
+    r"\buses:\s*\S*\.github/workflows/\S*(docker|image|container|oci)\S*(build|publish|push|release)",
     re.I,
 )
 _PUSH = re.compile(
     r"\b(docker|podman|nerdctl|buildah)\s+push\b|\s--push\b|type=registry|\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|"
     r"/kaniko/executor(?!.*--no-push)|\bcrane\s+(push|copy)\b|\bskopeo\s+copy\b|\bdocker[- ]compose\b.*\bpush\b|"
     r"\bko\s+(build|publish|apply|resolve)\b(?!.*--local)|\bjib\b|\bskaffold\s+(build|run)\b(?!.*--push=false)|"
-    r"\bpack\s+build\b.*--publish|['\"]push['\"]\s*[,\]]|\bpush-to-registry\b|\bdocker-build-push\b|^images\s*:",
+    r"\bpack\s+build\b.*--publish|['\"]push['\"]\s*[,\]]|\bpush-to-registry\b|\bdocker-build-push\b|^images\s*:|"
+    r"^\s*packages\s*:\s*write\b",
     re.I,
 )
 _PUSH_KEY = re.compile(r"^\s*push\s*:\s*(.+?)\s*$")

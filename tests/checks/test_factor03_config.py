@@ -322,3 +322,19 @@ def test_secret_store_fail_plaintext_committed(evaluate):
 def test_secret_store_na(evaluate):
     result = evaluate("factor03.secret-store", {"k8s/deploy.yaml": deployment(env_from=CM_ENV_FROM), "k8s/cm.yaml": CONFIGMAP})
     assert result.verdict.value == "n/a"
+
+
+def test_no_hardcoded_fail_on_credentials_in_other_languages(evaluate):
+    result = evaluate("factor03.no-hardcoded", {
+        "result/server.js": """
+            const { Pool } = require('pg');
+            // connection string for local runs: postgres://user:pw@localhost
+            const pool = new Pool({ connectionString: 'postgres://postgres:canary-pw@db/postgres' });
+            """,
+        "worker/Program.cs": 'var conn = "Server=db;Username=postgres;Password=canary-pw2;";\n',
+        "worker/Other.cs": 'var ok = "Server=db;Username=app;Password=${DB_PASSWORD};";\n',
+    })
+    assert result.verdict.value == "fail"
+    located = {(e.path, e.line) for e in result.evidence if e.ok is False}
+    assert located == {("result/server.js", 3), ("worker/Program.cs", 1)}
+    assert all("canary" not in e.message for e in result.evidence)

@@ -342,3 +342,26 @@ def test_rollback_names_the_environment_of_a_finding(evaluate):
     ev = result.evidence[0]
     assert (ev.path, ev.line, ev.env) == ("k8s/base/api.yaml", 15, "prod")
     assert ev.message.endswith("(in prod)")
+
+
+def test_ci_pipeline_pass_through_a_reusable_docker_build_workflow(evaluate):
+    result = evaluate("factor05.ci-pipeline", {
+        "vote/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"app.py\"]\n",
+        ".github/workflows/call-docker-build-vote.yaml": """
+            on:
+              push:
+                branches: [main]
+            jobs:
+              call-docker-build:
+                uses: example-org/.github/.github/workflows/reusable-docker-build.yaml@main
+                permissions:
+                  contents: read
+                  packages: write
+                with:
+                  context: vote
+            """,
+    })
+    assert result.verdict.value == "pass"
+    lines = {(e.path, e.line) for e in result.evidence if e.ok}
+    assert (".github/workflows/call-docker-build-vote.yaml", 6) in lines
+    assert (".github/workflows/call-docker-build-vote.yaml", 9) in lines
