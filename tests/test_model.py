@@ -297,3 +297,39 @@ def test_binary_and_non_utf8_files_are_diagnostics(make_repo):
     messages = {d.path: d.message for d in repo.diagnostics}
     assert "binary" in messages["k8s/blob.yaml"]
     assert "not UTF-8" in messages["k8s/latin.yaml"]
+
+
+FAKE_HELM = """#!{python}
+import sys
+args = sys.argv[1:]
+assert args[:2] == ["template", "release"], args
+values = args[args.index("-f") + 1] if "-f" in args else ""
+replicas = 3 if values.endswith("values-prod.yaml") else 1
+print("---\\n# Source: shop/templates/service.yaml\\napiVersion: v1\\nkind: Service\\nmetadata:\\n  name: shop\\nspec:\\n  selector: {{app: shop}}")
+print("---\\n# Source: shop/templates/deployment.yaml\\napiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: shop\\nspec:\\n  replicas: %d\\n  template:\\n    spec:\\n      containers:\\n        - name: shop\\n          image: shop:1.0" % replicas)
+"""
+
+
+def test_helm_charts_rendered_per_values_file_when_helm_exists(make_repo, tmp_path, monkeypatch):
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text(FAKE_HELM.format(python=sys.executable))
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    repo = make_repo({
+        "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        "charts/shop/values.yaml": "replicaCount: 1\n",
+        "charts/shop/values-dev.yaml": "replicaCount: 1\n",
+        "charts/shop/values-prod.yaml": "replicaCount: 3\n",
+        "charts/shop/templates/deployment.yaml": "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    })
+    k8s = repo.kubernetes
+    assert k8s.judged == "helm charts"
+    assert [(e.name, e.mode) for e in k8s.environments] == [("dev", "helm"), ("prod", "helm")]
+    [work] = [w for w in k8s.workloads]
+    assert (work.ref, work.path) == ("Deployment/shop", "charts/shop/templates/deployment.yaml")
+    assert work.variants["prod"].replicas() == 3 and work.variants["dev"].replicas() == 1
+    assert not [d for d in repo.diagnostics if "not analysed" in d.message]

@@ -480,9 +480,11 @@ class KubernetesModel:
             objects = objects_from_documents(documents, path)
             if objects:
                 self.files.append(ManifestFile(path, objects))
-        for path in self.templated_files:
-            if any(path.startswith(c) for c in chart_prefixes):
-                self.diagnostics.append(Diagnostic(path, "Helm template; not analysed (helm is not on PATH)", "info"))
+        if not (self.render_enabled and shutil.which("helm")):
+            reason = "rendering disabled" if not self.render_enabled else "helm is not on PATH"
+            for path in self.templated_files:
+                if any(path.startswith(c) for c in chart_prefixes):
+                    self.diagnostics.append(Diagnostic(path, f"Helm template; not analysed ({reason})", "info"))
         kustomize_dirs = {posixpath.dirname(p) for p in index.of("kustomization")}
         for path in index.of("kustomization"):
             text = self._read(path)
@@ -559,6 +561,13 @@ class KubernetesModel:
             self._attach_supporting(judged_files)
             return
         raw = [f for f in self.files if f.path not in used_files and not _is_crd_dir(f.path)]
+        if self.helm_charts and self.render_enabled and shutil.which("helm"):
+            environments = self._render_helm()
+            if environments:
+                self.judged = "helm charts"
+                self.environments = environments
+                self._attach_supporting(set())
+                return
         if raw:
             self.judged = "manifests"
             staged: dict[str, list[K8sObject]] = {}
@@ -577,6 +586,42 @@ class KubernetesModel:
                 self.environments.append(env)
         elif self.helm_charts:
             self.judged = "helm charts (not rendered)"
+
+    def _render_helm(self) -> list[Environment]:
+        """``helm template`` per top-level chart and per ``values-<env>`` file.
+
+        Rendered documents carry ``# Source: <chart>/templates/x.yaml``; each
+        object is mapped back to that template file (line 1: templates have
+        no stable line for rendered fields).
+        """
+        charts = [c for c in self.helm_charts if not any(c != o and c.startswith((o + "/charts/") if o else "charts/") for o in self.helm_charts)]
+        by_env: dict[str, Environment] = {}
+        for chart in charts:
+            values = self.helm_values.get(chart, [])
+            per_env = {}
+            for path in values:
+                match = _VALUES_ENV.match(posixpath.basename(path).lower())
+                if match:
+                    per_env[match.group(1)] = path
+            targets = sorted(per_env.items()) or [("default", None)]
+            for env_name, values_file in targets:
+                rendered, error = _run_helm(self.index.abspath(chart or "."), values_file and self.index.abspath(values_file), self.render_timeout)
+                if rendered is None:
+                    self.render_failures[chart] = error
+                    self.diagnostics.append(Diagnostic(chart + "/Chart.yaml" if chart else "Chart.yaml", f"helm template failed ({error}); chart not analysed"))
+                    continue
+                env = by_env.setdefault(env_name, Environment(name=env_name, source=values_file or chart or ".", mode="helm", is_stage=_is_stage_name(env_name) or env_name == "default"))
+                for source, text in _helm_documents(rendered):
+                    try:
+                        docs = yamlio.load_all(text)
+                    except Exception as exc:
+                        self.diagnostics.append(Diagnostic(chart or ".", f"unparseable helm output for {source}: {_describe(exc)}"))
+                        continue
+                    rel = source.split("/", 1)[1] if "/" in source else source
+                    path = posixpath.join(chart, rel) if chart else rel
+                    for obj in objects_from_documents(docs, path, "rendered"):
+                        env.objects.append(K8sObject(obj.doc, path, 1, source={}, env=env_name, origin="rendered"))
+        return [by_env[name] for name in sorted(by_env)]
 
     def _attach_supporting(self, used_files: set[str]) -> None:
         """Raw manifests outside every kustomization (e.g. an Argo CD Application)
@@ -820,6 +865,44 @@ def _run_kustomize(tool: list[str], directory, timeout: float) -> tuple[str | No
         text = text.replace(str(directory), ".")
         return None, text[:300]
     return proc.stdout, ""
+
+
+_VALUES_ENV = re.compile(r"^values[-_.]([\w-]+)\.ya?ml$")
+
+
+def _run_helm(chart, values, timeout: float) -> tuple[str | None, str]:
+    """``helm template`` offline: no kubeconfig, no repositories, scratch caches."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "HELM_"))}
+    with tempfile.TemporaryDirectory(prefix="twelvefactor-helm-") as scratch:
+        env.update(KUBECONFIG=os.path.join(scratch, "no-kubeconfig"), HOME=scratch, HELM_CACHE_HOME=scratch,
+                   HELM_CONFIG_HOME=scratch, HELM_DATA_HOME=scratch)
+        command = ["helm", "template", "release", str(chart)] + (["-f", str(values)] if values else [])
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=scratch, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return None, f"timed out after {timeout:.0f} s"
+        except OSError as exc:
+            return None, f"cannot run helm: {exc.strerror}"
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout or "").strip().splitlines()
+        return None, (lines[-1] if lines else f"exit status {proc.returncode}").replace(str(chart), ".")[:300]
+    return proc.stdout, ""
+
+
+def _helm_documents(rendered: str) -> list[tuple[str, str]]:
+    """Split helm output into (template path, document text) pairs."""
+    out: list[tuple[str, str]] = []
+    source, lines = "", []
+    for line in rendered.split("\n") + ["---"]:
+        if line.startswith("---"):
+            if any(l.strip() and not l.startswith("#") for l in lines):
+                out.append((source, "\n".join(lines)))
+            source, lines = "", []
+            continue
+        if line.startswith("# Source: "):
+            source = line[len("# Source: "):].strip()
+        lines.append(line)
+    return out
 
 
 def iter_env_vars(container: dict) -> Iterator[dict]:
