@@ -202,3 +202,25 @@ def test_xdist_gives_the_same_result_as_a_serial_run(app_repo):
         document.pop("timestamp")
     assert a == b
     assert len(a["items"]) == 98
+
+
+def test_without_flag_nothing_heavy_is_imported(pytester):
+    pytester.makeconftest(
+        """
+        import sys
+        def pytest_sessionfinish(session):
+            loaded = sorted(m for m in sys.modules if m.startswith("pytest_twelvefactor"))
+            print("LOADED", loaded)
+        """
+    )
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "LOADED ['pytest_twelvefactor', 'pytest_twelvefactor.plugin']" in result.stdout.str()
+
+
+def test_last_failed_reruns_only_failing_items(app_repo):
+    app_repo.runpytest("--twelvefactor", "--twelvefactor-only", "-m", "factor05")
+    result = app_repo.runpytest("--twelvefactor", "--twelvefactor-only", "-m", "factor05", "--lf", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 2 and "passed" not in outcomes and "skipped" not in outcomes
