@@ -17,7 +17,7 @@ from .catalog import Catalog, Item, load_catalog
 from .checks import load_builtin
 from .config import Settings, Waiver
 from .model.repository import Repository
-from .results import Evidence, Result, Verdict
+from .results import Evidence, Result, Verdict, rank
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class ItemResult:
     waiver: dict | None = None
     underlying: str | None = None      # the verdict a waiver hides, or None
     error: str | None = None           # evaluator crash (a bug): shown as a test error
+
+    def strongest(self) -> Evidence | None:
+        ranked = rank(self.evidence)
+        return ranked[0] if ranked else None
 
     def to_dict(self) -> dict:
         data = {

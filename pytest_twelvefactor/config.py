@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-OPTION_KEYS = {"strict": bool, "only": bool, "json": str, "render": bool}
+OPTION_KEYS = {"strict": bool, "only": bool, "json": str, "render": bool, "md": str, "sarif": str, "lang": str, "baseline": str}
 POLICY_KEYS = {
     "cpu_limits_required": bool,
     "environments": list,

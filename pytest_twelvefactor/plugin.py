@@ -44,6 +44,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the tree to audit (default: pytest's rootdir)")
     group.addoption("--twelvefactor-json", metavar="PATH", default=None,
                     help="write the audit result as JSON (schema in docs/json-schema.md)")
+    group.addoption("--twelvefactor-md", metavar="PATH", default=None,
+                    help="write the audit report as Markdown in the seed report's structure")
+    group.addoption("--twelvefactor-sarif", metavar="PATH", default=None,
+                    help="write findings as SARIF 2.1.0 (GitHub code scanning)")
+    group.addoption("--twelvefactor-lang", metavar="LANG", default=None,
+                    help="language of the summary and reports: en (default) or ko")
+    group.addoption("--twelvefactor-baseline", metavar="PATH", default=None,
+                    help="a JSON result of an earlier run: show Before / After / change")
     group.addoption("--twelvefactor-strict", action="store_true", default=None,
                     help="partial verdicts fail the run")
     group.addoption("--twelvefactor-no-render", dest="twelvefactor_render", action="store_false", default=None,

@@ -19,6 +19,9 @@ from .catalog import load_catalog
 from .config import ConfigError, load_settings
 from .plugin import audit_root
 from .report import json_result, terminal
+from .report.i18n import LANGUAGES
+from .report.view import ReportView
+from .report.writers import write_reports
 from .results import Verdict
 from .scoring import compute
 
@@ -100,6 +103,14 @@ class AuditPlugin:
         self.only = self._option("twelvefactor_only", "only", False)
         self.json_path = self._option("twelvefactor_json", "json", None)
         self.render = self._option("twelvefactor_render", "render", True)
+        self.md_path = self._option("twelvefactor_md", "md", None)
+        self.sarif_path = self._option("twelvefactor_sarif", "sarif", None)
+        self.lang = self._option("twelvefactor_lang", "lang", "en")
+        if self.lang not in LANGUAGES:
+            raise pytest.UsageError(f"--twelvefactor-lang: unknown language {self.lang!r} (known: {', '.join(LANGUAGES)})")
+        self.baseline = _load_baseline(self._option("twelvefactor_baseline", "baseline", None))
+        self.view: ReportView | None = None
+        self.written: list[str] = []
         self.results: dict[str, ItemResult] = {}
         self.started = dt.datetime.now(dt.timezone.utc)
         self._audit: Audit | None = None
@@ -169,9 +180,11 @@ class AuditPlugin:
         order = {item.id: n for n, item in enumerate(self.catalog.items)}
         return sorted(self.results.values(), key=lambda r: order.get(r.item_id, 10**6))
 
+    def area_weights(self) -> dict[str, float]:
+        return {k: v for k, v in self.settings.weights.items() if k in {a.id for a in self.catalog.areas}}
+
     def scores(self):
-        area_weights = {k: v for k, v in self.settings.weights.items() if k in {a.id for a in self.catalog.areas}}
-        return compute(self.ordered_results(), self.catalog, area_weights)
+        return compute(self.ordered_results(), self.catalog, self.area_weights())
 
     def _local_facts(self) -> dict:
         """What this process learnt about the tree (only the parts its items needed)."""
@@ -214,24 +227,31 @@ class AuditPlugin:
         scores = self.scores()
         self._scores = scores
         _junit_properties(self.config, self.ordered_results(), scores)
-        if self.json_path:
-            facts = self.facts()
-            document = json_result.build(
-                root=self.root, results=self.ordered_results(), scores=scores, catalog=self.catalog,
-                environments=facts["environments"], diagnostics=facts["diagnostics"], judged=facts["judged"],
-                started=self.started,
-            )
-            json_result.write(Path(self.json_path), document)
+        facts = self.facts()
+        document = json_result.build(
+            root=self.root, results=self.ordered_results(), scores=scores, catalog=self.catalog,
+            environments=facts["environments"], diagnostics=facts["diagnostics"], judged=facts["judged"],
+            started=self.started, settings={"area_weights": self.area_weights()},
+        )
+        self.view = ReportView(document, self.catalog, self.lang, baseline=self.baseline)
+        document["roadmap"] = [entry.to_dict() for entry in self.view.roadmap]
+        if self.view.comparison is not None:
+            document["comparison"] = self.view.comparison.to_dict()
+        self.written = write_reports(self.view, json_path=self.json_path, md_path=self.md_path, sarif_path=self.sarif_path)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
-        if self.is_worker or not self.results:
+        if self.is_worker or not self.results or self.view is None:
             return
-        scores = self._scores or self.scores()
-        facts = self.facts()
-        terminal.summary(
-            terminalreporter, self.ordered_results(), scores, self.catalog, facts["diagnostics"],
-            expired=facts["expired"], json_path=self.json_path,
-        )
+        terminal.summary(terminalreporter, self.view, expired=self.facts()["expired"], written=self.written)
+
+
+def _load_baseline(path: str | None) -> dict | None:
+    if not path:
+        return None
+    try:
+        return json_result.load(Path(path))
+    except (OSError, ValueError) as exc:
+        raise pytest.UsageError(f"--twelvefactor-baseline: cannot use {path}: {exc}") from None
 
 
 def _junit_properties(config: pytest.Config, results: list[ItemResult], scores) -> None:

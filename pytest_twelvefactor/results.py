@@ -82,12 +82,14 @@ class Result:
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
 
     def strongest(self) -> Evidence | None:
-        """The evidence a reader should see first: a located finding against the item."""
-        ranked = sorted(
-            self.evidence,
-            key=lambda e: (e.ok is not False, e.path is None, e.ok is None),
-        )
+        ranked = rank(self.evidence)
         return ranked[0] if ranked else None
+
+
+def rank(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Evidence in the order a reader should see it: located findings against
+    the item first, then other findings, then supporting and context evidence."""
+    return sorted(evidence, key=lambda e: (e.ok is not False, e.path is None, e.ok is None))
 
 
 def _tuple(evidence: Iterable[Evidence] | None) -> tuple[Evidence, ...]:

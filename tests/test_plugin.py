@@ -92,7 +92,7 @@ def test_verdicts_become_outcomes_and_json(app_repo):
     assert counted == 5
     assert "FAIL: factor05.immutable-images" in result.stdout.str()
     assert "k8s/deployment.yaml:" in result.stdout.str()
-    result.stdout.fnmatch_lines(["*twelvefactor audit*", "12-Factor App", "  factor05 *0.0%*fail 2*n/a 3*"])
+    result.stdout.fnmatch_lines(["*twelvefactor audit*", "12-Factor App checklist", "  factor05 *0.0%*fail 2*n/a 3*"])
 
 
 def test_junit_carries_scores_and_verdicts_valid_xunit2(app_repo):

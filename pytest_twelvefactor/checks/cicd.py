@@ -38,9 +38,13 @@ OTHER_DEPLOY = re.compile(
     r"\baz\s+(webapp|containerapp|functionapp)\b[^\n]*\b(up|update|create|deploy|deployment)\b|azure/webapps-deploy|"
     r"azure/container-apps-deploy-action|azure/functions-action|\baws\s+ecs\s+update-service\b|amazon-ecs-deploy-task-definition|"
     r"\bcopilot\s+(svc\s+)?deploy\b|\bflyctl?\s+deploy\b|superfly/flyctl-actions|akhileshns/heroku-deploy|\bgit\s+push\s+heroku\b|"
-    r"\b(serverless|sls)\s+deploy\b|\beb\s+deploy\b|\brailway\s+up\b|\bnetlify\s+deploy\b[^\n]*--prod|\bvercel\b[^\n]*--prod)",
+    r"\b(serverless|sls)\s+deploy\b|\beb\s+deploy\b|\brailway\s+up\b|\bnetlify\s+deploy\b[^\n]*--prod|\bvercel\b[^\n]*--prod|"
+    r"\bfastapi\s+deploy\b)",
     re.I,
 )
+# A job on a self-hosted runner that starts the stack detached deploys to that host.
+SELF_HOSTED = re.compile(r"\bruns-on\s+self-hosted\b", re.I)
+COMPOSE_UP_DETACHED = re.compile(r"docker[\s-]compose\b[^\n]*\bup\b[^\n]*(\s-d\b|--detach\b)", re.I)
 SSH_STEP = re.compile(r"(appleboy/ssh-action|appleboy/scp-action|easingthemes/ssh-deploy|\bssh\s+\S|\bscp\s|\brsync\s[^\n]*:)", re.I)
 REMOTE_RUN = re.compile(r"(docker[\s-]compose\b[^\n]*\bup\b|\bdocker\s+(run|pull|load)\b|systemctl\s+restart|deploy\.sh)", re.I)
 EPHEMERAL = re.compile(
@@ -111,6 +115,8 @@ def deploys(repo) -> list[Deploy]:
                 elif OTHER_DEPLOY.search(text) or (SSH_STEP.search(text) and REMOTE_RUN.search(text)):
                     pattern = OTHER_DEPLOY if OTHER_DEPLOY.search(text) else REMOTE_RUN
                     out.append(Deploy(pipe, job, step, "other", automated, _command_line(pipe, job, step, pattern)))
+                elif SELF_HOSTED.search(job.text) and COMPOSE_UP_DETACHED.search(text):
+                    out.append(Deploy(pipe, job, step, "other", automated, _command_line(pipe, job, step, COMPOSE_UP_DETACHED)))
     return out
 
 

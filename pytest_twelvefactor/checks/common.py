@@ -3,6 +3,7 @@ phrasing evidence consistently."""
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable
 
 from ..model.kubernetes import K8sObject, Workload
@@ -46,6 +47,8 @@ def at(obj: K8sObject, message: str, ok: bool | None, *keys) -> Evidence:
 
 
 def plural(count: int, word: str) -> str:
+    if count != 1 and re.search(r"[^aeiou]y$", word):
+        return f"{count} {word[:-1]}ies"
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 

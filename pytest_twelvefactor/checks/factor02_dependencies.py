@@ -315,7 +315,7 @@ def declared(repo):
 def _lock_for(repo, dep) -> str | None:
     wanted = {
         "pyproject": ("poetry.lock", "uv.lock", "pdm.lock"), "pipfile": ("pipfile.lock",),
-        "package_json": ("package-lock.json", "yarn.lock", "pnpm-lock.yaml"), "go_mod": ("go.sum",),
+        "package_json": ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb"), "go_mod": ("go.sum",),
     }.get(dep.kind, ())
     for lock in repo.dependencies.lockfiles:
         if posixpath.basename(lock).lower() in wanted and within(dep.directory, posixpath.dirname(lock)):
@@ -343,7 +343,7 @@ def _package_json_requirements(repo, path: str) -> list[tuple[str, str, int]]:
 @check("factor02.pinned")
 def pinned(repo):
     """Runtime requirements are pinned exactly (``==``/``===``, URLs, exact npm versions) or covered by a
-    lock file of their manifest (poetry/uv/pdm/Pipfile/npm/yarn/pnpm locks, go.sum; a pip-tools ``.in``
+    lock file of their manifest (poetry/uv/pdm/Pipfile/npm/yarn/pnpm/bun locks, go.sum; a pip-tools ``.in``
     with its compiled ``.txt``; a bare name pinned in a constraints file). All pinned → pass; unpinned
     but no more than half → partial; most unpinned → fail. Dev/test files are reported, not judged."""
     files = [f for f in repo.dependencies.files if f.kind in PY_DEP_KINDS + ("package_json", "go_mod")]

@@ -25,10 +25,10 @@ from .common import judge_workloads, plural
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "busybox"})
 INITS = frozenset({"tini", "tini-static", "dumb-init", "catatonit", "init", "s6-svscan", "runsvdir"})
-PY_SERVERS = re.compile(r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|uwsgi|waitress-serve)\b")
-PY_DEV_SERVERS = re.compile(r"\b(manage\.py\s+runserver|flask\b.*\brun\b|--reload\b)")
+PY_SERVERS = re.compile(r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|uwsgi|waitress-serve|fastapi\s+run)\b")
+PY_DEV_SERVERS = re.compile(r"\b(manage\.py\s+runserver|flask\b.*\brun\b|fastapi\s+dev\b|--reload\b)")
 PY_WORKERS = re.compile(r"\b(celery\b.*\b(worker|beat)|rq\s+worker|rqworker|rqscheduler|dramatiq|arq|huey_consumer|taskiq\s+worker|faust\b.*\bworker)\b")
-PY_COMMAND = re.compile(r"(^|[\s/])(python[\d.]*|uvicorn|gunicorn|hypercorn|daphne|granian|celery|rq|dramatiq|arq|flask|django-admin|alembic|huey_consumer|taskiq|faust)(\s|$)")
+PY_COMMAND = re.compile(r"(^|[\s/])(python[\d.]*|uvicorn|gunicorn|hypercorn|daphne|granian|fastapi|celery|rq|dramatiq|arq|flask|django-admin|alembic|huey_consumer|taskiq|faust)(\s|$)")
 NODE_COMMAND = re.compile(r"(^|[\s/])(node|npm|yarn|pnpm|bun|npx|nodemon|pm2-runtime)(\s|$)")
 GO_SOURCE = re.compile(r"signal\.Notify\([^)]*SIGTERM|syscall\.SIGTERM")
 NODE_SOURCE = re.compile(r"process\.on\(\s*['\"]SIG(TERM|INT)['\"]")
@@ -378,6 +378,7 @@ class PyIndex:
         self.modules = repo.python.app_modules()
         self._paths = set(repo.files.all_paths())
         self.by_name: dict[str, object] = {}
+        self.candidates: dict[str, list] = {}   # every module a name can mean (one per app root …)
         self.name_of: dict[str, str] = {}
         stdlib = getattr(sys, "stdlib_module_names", frozenset())
         for module in self.modules:
@@ -388,6 +389,7 @@ class PyIndex:
                 if "." not in name and name in stdlib:
                     continue
                 self.by_name.setdefault(name, module)
+                self.candidates.setdefault(name, []).append(module)
         self.by_path = {m.path: m for m in self.modules}
         self._closures: dict[str, list] = {}
 
@@ -407,26 +409,41 @@ class PyIndex:
                 names.append(candidate)
         return names
 
-    def resolve(self, dotted: str, prefixes: bool = False):
+    @staticmethod
+    def _nearest(found: list, near: str | None):
+        """The candidate sharing the longest directory prefix with ``near`` (the importing
+        module or the image's build directory): the same name in another app root of a
+        monorepo is a different module."""
+        if not found or near is None or len(found) == 1:
+            return found[0] if found else None
+        here = near.split("/")
+        def shared(module) -> int:
+            parts = posixpath.dirname(module.path).split("/")
+            count = 0
+            while count < min(len(parts), len(here)) and parts[count] == here[count]:
+                count += 1
+            return count
+        return max(found, key=shared)  # max keeps the first of equals: the old choice
+
+    def resolve(self, dotted: str, prefixes: bool = False, near: str | None = None):
         dotted = dotted.split(":", 1)[0].strip().strip(".")
         if not dotted:
             return None
         if dotted in self.by_name:
-            return self.by_name[dotted]
+            return self._nearest(self.candidates.get(dotted) or [self.by_name[dotted]], near)
         if prefixes:
             parts = dotted.split(".")
             for i in range(len(parts) - 1, 0, -1):
-                found = self.by_name.get(".".join(parts[:i]))
-                if found is not None:
-                    return found
+                name = ".".join(parts[:i])
+                if name in self.by_name:
+                    return self._nearest(self.candidates.get(name) or [self.by_name[name]], near)
         return None
 
-    def resolve_path(self, path: str):
+    def resolve_path(self, path: str, near: str | None = None):
         path = posixpath.normpath(path.lstrip("./")) if not path.startswith("/") else path
-        for module in self.modules:
-            if module.path == path or module.path.endswith("/" + path) or path.endswith("/" + module.path):
-                return module
-        return None
+        found = [m for m in self.modules
+                 if m.path == path or m.path.endswith("/" + path) or path.endswith("/" + m.path)]
+        return self._nearest(found, near)
 
     def _absolute(self, module, name: str) -> str:
         if not name.startswith("."):
@@ -442,7 +459,7 @@ class PyIndex:
         found = []
         for name, _line in module.imports:
             absolute = self._absolute(module, name)
-            target = self.resolve(absolute)
+            target = self.resolve(absolute, near=module.path)
             if target is not None:
                 found.append(target)
                 if target.path.endswith("__init__.py"):
@@ -451,7 +468,7 @@ class PyIndex:
             name = call.name
             if name.startswith("."):
                 name = self._absolute(module, name)
-            target = self.resolve(name, prefixes=True)
+            target = self.resolve(name, prefixes=True, near=module.path)
             if target is not None:
                 found.append(target)
         for value, _line in module.strings:
@@ -529,8 +546,10 @@ def _last_command(script: str) -> str:
 
 
 def entry_module(repo, proc: Process):
-    """The Python module a process type starts, or None."""
+    """The Python module a process type starts, or None. Among modules of the same name
+    (several app roots), the one nearest the image's Dockerfile wins."""
     index = py_index(repo)
+    near = proc.dockerfile.path if proc.dockerfile is not None else None
     words = strip_wrappers(proc.argv or [])
     if not words:
         return None
@@ -538,32 +557,48 @@ def entry_module(repo, proc: Process):
     if re.fullmatch(r"python[\d.]*", head):
         rest = [w for w in words[1:] if w not in ("-u", "-O", "-OO", "-B")]
         if rest[:1] == ["-m"] and len(rest) > 1:
-            return index.resolve(rest[1])
+            return index.resolve(rest[1], near=near)
         if rest and rest[0].endswith(".py"):
-            return index.resolve_path(rest[0])
+            return index.resolve_path(rest[0], near=near)
         return None
     if head == "celery":
         for i, word in enumerate(words):
             if word in ("-A", "--app") and i + 1 < len(words):
-                return index.resolve(words[i + 1], prefixes=True)
+                return index.resolve(words[i + 1], prefixes=True, near=near)
             if word.startswith("--app="):
-                return index.resolve(word.split("=", 1)[1], prefixes=True)
+                return index.resolve(word.split("=", 1)[1], prefixes=True, near=near)
+        return None
+    if head == "fastapi" and len(words) > 1 and words[1] in ("run", "dev"):
+        # fastapi-cli: an explicit path, else main.py, app.py, api.py, app/main.py … in the working directory
+        paths = [w for w in words[2:] if w.endswith(".py")] or [
+            "main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py"]
+        for path in paths:
+            found = index.resolve_path(path, near=near)
+            if found is not None:
+                return found
         return None
     for word in words[1:]:
         if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*", word):
-            return index.resolve(word)
+            return index.resolve(word, near=near)
     if head.endswith(".py"):
-        return index.resolve_path(words[0])
+        return index.resolve_path(words[0], near=near)
     return None
 
 
 def process_modules(repo, proc: Process) -> tuple[list, str]:
     """(modules the process loads, how they were found): the entry module's import
-    closure, or every app module when the entry module cannot be resolved."""
+    closure, else every app module under the image's Dockerfile directory, else every
+    app module."""
     entry = entry_module(repo, proc)
     if entry is not None:
         return py_index(repo).closure(entry), f"entry module {entry.path}"
-    return py_index(repo).modules, "entry module not resolved; whole code base considered"
+    modules = py_index(repo).modules
+    root = proc.dockerfile.directory if proc.dockerfile is not None else ""
+    if root:
+        own = [m for m in modules if m.path.startswith(root + "/")]
+        if own:
+            return own, f"entry module not resolved; code under {root} considered"
+    return modules, "entry module not resolved; whole code base considered"
 
 
 def runs_in(words_text: str, pattern: re.Pattern) -> bool:
@@ -694,6 +729,8 @@ def _dev_server_name(text: str) -> str:
         return "manage.py runserver"
     if re.search(r"\bflask\b", text):
         return "flask run"
+    if re.search(r"\bfastapi\s+dev\b", text):
+        return "fastapi dev, uvicorn with --reload"
     return "--reload"
 
 
@@ -708,7 +745,8 @@ def _python_drain(repo, proc: Process) -> tuple[bool, str, list[Evidence]]:
     server = PY_SERVERS.search(text)
     if server:
         bonus = " (graceful timeout set)" if re.search(r"--(timeout-graceful-shutdown|graceful-timeout)", text) else ""
-        return True, f"{server.group(1)} drains in-flight requests on SIGTERM{bonus}" + (f"; {hooks[0][0]}" if hooks else ""), extra
+        name = "fastapi run (uvicorn)" if server.group(1).startswith("fastapi") else server.group(1)
+        return True, f"{name} drains in-flight requests on SIGTERM{bonus}" + (f"; {hooks[0][0]}" if hooks else ""), extra
     worker = PY_WORKERS.search(text)
     if worker:
         tool = worker.group(0).split()[0]

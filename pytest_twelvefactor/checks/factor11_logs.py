@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..model.kubernetes import as_dict, as_list, iter_env_vars
+from ..model.kubernetes import K8sObject, as_dict, as_list, iter_env_vars
 from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import plural
@@ -209,6 +209,21 @@ PY_SHIPPERS = ("logging_loki", "fluent", "opencensus.ext.azure.log_exporter", "a
 _LOCAL_COMPOSE = re.compile(r"(local|dev|demo|example|sample|test)", re.I)
 
 
+OTEL_COLLECTOR = re.compile(r"opentelemetry-collector", re.I)
+_OTEL_LOGS_PIPELINE = re.compile(r"^\s+logs(/[\w.-]+)?\s*:", re.M)
+
+
+def _otel_without_logs(k8s, obj: K8sObject) -> bool:
+    """True when the collector's mounted ConfigMaps define pipelines and none of them is
+    a ``logs`` pipeline (an unknown configuration is given the benefit of the doubt)."""
+    names = {str(as_dict(as_dict(v).get("configMap")).get("name")) for v in as_list(obj.pod_spec().get("volumes"))
+             if as_dict(v).get("configMap")}
+    configs = [str(value) for cm in k8s.anywhere("ConfigMap") if cm.name in names
+               for value in as_dict(cm.doc.get("data")).values()]
+    configs = [c for c in configs if "pipelines:" in c]
+    return bool(configs) and not any(_OTEL_LOGS_PIPELINE.search(c.split("pipelines:", 1)[1]) for c in configs)
+
+
 def _pipelines(repo) -> tuple[list[Evidence], list[Evidence]]:
     """(deployed pipelines, pipelines off by default or only in a local/demo compose stack)."""
     full: list[Evidence] = []
@@ -219,6 +234,8 @@ def _pipelines(repo) -> tuple[list[Evidence], list[Evidence]]:
             full.append(Evidence(obj.path, obj.line, f"log pipeline object {obj.ref}", True))
             continue
         images = [i for i in obj.images() if PIPELINE_IMAGE.search(i.split("@")[0])] if obj.template() else []
+        if images and OTEL_COLLECTOR.search(images[0].split("@")[0]) and _otel_without_logs(k8s, obj):
+            continue  # a collector for traces/metrics only is no log pipeline
         if images:
             full.append(Evidence(obj.path, obj.line, f"{obj.ref} runs log agent {images[0]}", True))
             continue

@@ -7,6 +7,7 @@ import posixpath
 import re
 
 from ..model.kubernetes import K8sObject, as_dict, as_list, image_tag
+from ..model.python_source import is_test_path
 from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
@@ -14,6 +15,7 @@ from .factor09_disposability import (
     MIGRATE, Process, slow_work, container_argv, container_line, entry_module, process_modules, process_types, py_index,
 )
 from .factor10_dev_prod_parity import CATEGORY, kind_of_image
+from .factor02_dependencies import NOT_DEPLOYED
 
 ADMIN_KINDS = ("Job", "CronJob")
 MIGRATION_FILES = re.compile(
@@ -24,6 +26,7 @@ MIGRATION_FILES = re.compile(
 SQL_PACKAGES = {"sqlalchemy", "sqlmodel", "django", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "asyncpg",
                 "pymysql", "mysqlclient", "aiomysql", "asyncmy", "peewee", "tortoise-orm", "pony", "databases", "aiosqlite",
                 "flask-sqlalchemy", "ormar", "piccolo"}
+OTHER_DDL = re.compile(r"""[\"'`]\s*CREATE\s+TABLE\b""", re.I)  # a DDL string literal in Go/JS/C#/Java … source
 DDL_CALLS = ("metadata.create_all", "create_all", "alembic.command.upgrade", "command.upgrade", "generate_schemas", "call_command")
 ADMIN_DIRS = {"scripts", "script", "bin", "tools", "admin", "management", "maintenance", "ops", "jobs", "commands"}
 ADMIN_NAME = re.compile(r"^(seed|backfill|cleanup|clean_up|purge|prune|import|export|create_(super)?user|create_admin|"
@@ -127,6 +130,11 @@ def startup_migrations(repo) -> list[Evidence]:
                 if ddl and (module.path, call.line) not in seen:
                     seen.add((module.path, call.line))
                     out.append(Evidence(module.path, call.line, f"{call.name} at application start-up ({proc.name})", False))
+    if any(proc.argv and proc.language != "python" for proc in procs):  # other languages: DDL literals in app code
+        for path, line, _text in repo.grep(("source_other",), OTHER_DDL):
+            if not is_test_path(path) and not NOT_DEPLOYED.search(path) and (path, line) not in seen:
+                seen.add((path, line))
+                out.append(Evidence(path, line, f"{path}: CREATE TABLE issued by the application code at run time", False))
     return out
 
 
@@ -156,7 +164,8 @@ def migration_job(repo) -> Result:
     """Schema migrations run once per release as a one-off Job (a Kubernetes Job, Helm
     or Argo CD hook, or a one-off compose service when compose is the deployment) → pass;
     only at start-up (init container, start command or entrypoint script, DDL such as
-    create_all in app code) → partial; none although the app has migration files or a
+    create_all in app code, or a CREATE TABLE literal in the source of a non-Python process
+    type) → partial; none although the app has migration files or a
     SQL database → fail; n/a when neither."""
     jobs = migration_jobs(repo)
     startup = startup_migrations(repo)

@@ -23,9 +23,12 @@ _ROUTE_CALLS = ("add_api_route", "add_url_rule", "add_route", "add_get", "path",
 _ROUTER_PREFIX = (("APIRouter", "prefix"), ("Blueprint", "url_prefix"), ("include_router", "prefix"), ("register_blueprint", "url_prefix"))
 _OTHER_ROUTE = re.compile(
     r"(\.(get|head|route|handle|handlefunc|handler|all|use)|HandleFunc|Handle|Map(Get|HealthChecks)|@(Get|Request)Mapping|router\.\w+)"
-    r"\s*\(\s*(value\s*=\s*)?[\"'`](/(health|healthz|livez|readyz|ping|healthcheck)(/\w+)?)[\"'`]",
+    r"\s*\(\s*(value\s*=\s*)?(\w+\s*\+\s*)?[\"'`](?P<route>/_?(health|healthz|livez|readyz|ping|healthcheck)(/\w+)?)[\"'`]",
     re.I,
 )
+# The standard gRPC health service (grpc.health.v1.Health), which Kubernetes `grpc:` probes call.
+_GRPC_HEALTH = re.compile(r"RegisterHealthServer\(|new\s+HealthStatusManager\(|\bHealth\.service\b|MapGrpcService<[\w.]*Health\w*>")
+_GRPC_HEALTH_PY = ("add_HealthServicer_to_server",)
 
 
 def _app_source(repo) -> bool:
@@ -69,7 +72,7 @@ def _routes(repo, pattern: re.Pattern) -> list[Evidence]:
 
 def _other_language_health(repo) -> list[Evidence]:
     out = [
-        Evidence(path, line, f"{path}: route {m.group(4)}", True)
+        Evidence(path, line, f"{path}: route {m.group('route')}", True)
         for path, line, text in repo.grep(("source_other",), _OTHER_ROUTE)
         if not is_test_path(path) and (m := _OTHER_ROUTE.search(text))
     ]
@@ -77,14 +80,23 @@ def _other_language_health(repo) -> list[Evidence]:
         Evidence(path, line, f"{path}: Spring Boot Actuator serves /actuator/health", True)
         for path, line, _ in repo.grep(("pom",), re.compile(r"spring-boot-starter-actuator"))
     ]
+    out += [
+        Evidence(path, line, f"{path}: serves the gRPC health service (grpc.health.v1)", True)
+        for path, line, _ in repo.grep(("source_other",), _GRPC_HEALTH) if not is_test_path(path)
+    ]
+    out += [
+        Evidence(module.path, call.line, f"{module.path}: serves the gRPC health service (grpc.health.v1)", True)
+        for module, call in repo.python.calls(*_GRPC_HEALTH_PY)
+    ]
     return out
 
 
 @check("observability.health-endpoint")
 def health_endpoint(repo):
     """The application serves a health route — /health, /healthz, /livez, /readyz (also
-    /healthcheck, /ping, /health/live|ready) — registered as a route or router prefix, served by
-    an http.server handler, or by Spring Boot Actuator. No application source here → n/a."""
+    /_healthz, /healthcheck, /ping, /health/live|ready) — registered as a route or router prefix,
+    served by an http.server handler, by Spring Boot Actuator, or the standard gRPC health
+    service (grpc.health.v1, what `grpc:` probes call). No application source here → n/a."""
     if not _app_source(repo):
         return not_applicable("no application source")
     evidence = _routes(repo, _HEALTH_PATH) + _other_language_health(repo)
@@ -400,6 +412,7 @@ def tracing(repo):
 _ALERT_RULE = re.compile(r"^\s*-?\s*alert:\s*\S")
 _RECORD_RULE = re.compile(r"^\s*-?\s*record:\s*\S")
 _ALERTMANAGER = re.compile(r"^receivers:\s*$")
+_ALERTMANAGER_ROUTE = re.compile(r"^route:\s*$")  # Alertmanager needs a top-level route; OTel collectors have receivers: too
 _GRAFANA_ALERT = re.compile(r"^\s*(contactPoints|policies):\s*$")
 _TF_ALERT = re.compile(
     r"""resource\s+["'](azurerm_monitor_(metric_alert|scheduled_query_rules_alert(_v2)?|activity_log_alert|alert_prometheus_rule_group)|"""
@@ -477,7 +490,8 @@ def alerting(repo):
         hit = next((i for i, l in enumerate(lines, 1) if _ALERT_RULE.match(l)), None)
         what = "Prometheus alert rules"
         if hit is None:
-            hit = next((i for i, l in enumerate(lines, 1) if _ALERTMANAGER.match(l) or _GRAFANA_ALERT.match(l)), None)
+            alertmanager = any(_ALERTMANAGER_ROUTE.match(l) for l in lines)
+            hit = next((i for i, l in enumerate(lines, 1) if (alertmanager and _ALERTMANAGER.match(l)) or _GRAFANA_ALERT.match(l)), None)
             what = "Alertmanager/Grafana alerting configuration"
             if hit is None:
                 if any(_RECORD_RULE.match(l) for l in lines):

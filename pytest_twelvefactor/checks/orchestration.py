@@ -13,6 +13,8 @@ from ..model.kubernetes import K8sObject, as_dict, as_list, iter_env_vars, selec
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
+from .factor03_config import host_of
+from .factor04_backing_services import connections
 
 CONTROLLER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "DeploymentConfig")
 
@@ -222,8 +224,9 @@ def service_discovery(repo):
     """Services reach each other by DNS names: no IP address in container env/args, ConfigMap
     data or app-source connection settings (connection-like keys, URLs with an IP host, private
     addresses; loopback, 0.0.0.0, CIDRs and CORS/bind settings excluded), and at least one
-    address that names a Service of the deployment. Secrets are not read, so URLs held only
-    there leave the item n/a."""
+    address that names a Service of the deployment (in Kubernetes config, or a backing-service
+    address in the app source whose host is a Service name). Secrets are not read, so URLs held
+    only there leave the item n/a."""
     k8s = repo.kubernetes
     if not k8s.environments:
         return not_applicable("no Kubernetes manifests")
@@ -243,6 +246,12 @@ def service_discovery(repo):
             seen.add((obj.path, line, key))
             evidence.append(Evidence(obj.path, line, f"{obj.ref}: {key} reaches Service {name} by DNS name", True))
     evidence += _source_ip_findings(repo)
+    for conn in connections(repo):  # app-source addresses (client arguments, literals, defaults) naming a Service
+        value = conn.default if isinstance(conn.default, str) else ""
+        host = host_of(value) if "://" in value else value.split(":")[0]
+        if host and host in services and (conn.path, conn.line) not in seen:
+            seen.add((conn.path, conn.line))
+            evidence.append(Evidence(conn.path, conn.line, f"{conn.path}: {conn.how} {conn.name} reaches Service {host} by DNS name", True))
     bad = [e for e in evidence if e.ok is False]
     if bad:
         return failed(f"{len(bad)} service address(es) by IP instead of a Service name", evidence)

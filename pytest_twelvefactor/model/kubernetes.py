@@ -416,7 +416,7 @@ def classify_role(obj: K8sObject) -> tuple[str, str]:
         return "scheduler", "command or name says scheduler"
     if WORKER_COMMAND.search(command) or re.search(r"(^|[-_])(worker|consumer)s?([-_]|$)", name):
         return "worker", "command or name says queue worker"
-    if BACKING_NAME.search(name) and obj.kind == "StatefulSet":
+    if BACKING_NAME.search(name) and obj.kind in ("StatefulSet", "Deployment"):  # not Jobs/CronJobs (warm-cache, db-backup)
         return "backing", f"name '{obj.name}' says data service"
     return "app", "application image"
 

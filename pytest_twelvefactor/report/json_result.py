@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from .. import __version__
+from .atomic import write_text
 
 SCHEMA_VERSION = 1
 
 
-def build(*, root, results, scores, catalog, environments, diagnostics, judged, started) -> dict:
+def build(*, root, results, scores, catalog, environments, diagnostics, judged, started, settings=None) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "pytest-twelvefactor", "version": __version__},
@@ -25,18 +24,12 @@ def build(*, root, results, scores, catalog, environments, diagnostics, judged, 
         "diagnostics": diagnostics,
         "items": [r.to_dict() for r in results],
         "scores": scores.to_dict(),
+        "settings": settings or {},
     }
 
 
 def write(path: Path, document: dict) -> None:
-    """Write atomically, so a CI step never reads half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".twelvefactor-", suffix=".json", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_text(Path(path), json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def load(path: Path) -> dict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..results import Verdict
+from ..results import Verdict, rank
+from .i18n import status, text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_EVIDENCE_LINES = 15
@@ -25,7 +26,7 @@ def bar(percent: float | None, width: int = BAR_WIDTH) -> str:
 
 
 def evidence_lines(result, limit: int = MAX_EVIDENCE_LINES) -> list[str]:
-    ordered = sorted(result.evidence, key=lambda e: (e.ok is not False, e.ok is None))
+    ordered = rank(result.evidence)
     lines = []
     for ev in ordered[:limit]:
         where = ev.location()
@@ -48,33 +49,58 @@ def _pct(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:5.1f}%"
 
 
-def summary(tr, results, scores, catalog, diagnostics, expired=(), json_path=None) -> None:
+def _delta(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "  (=)" if abs(value) < 0.005 else f"  ({value:+.1f})"
+
+
+def summary(tr, view, expired=(), written=()) -> None:
+    """The end-of-run section: per-area bars and counts, family scores, the
+    changes since a baseline, failing/partial items, the top of the roadmap."""
+    lang = view.lang
+    comparison = view.comparison
     tr.write_sep("=", "twelvefactor audit")
-    titles = {a.id: a for a in catalog.areas}
-    for family, label in (("twelve_factor", "12-Factor App"), ("cloud_native", "Cloud Native")):
-        areas = [a for a in catalog.family_areas(family) if a.id in scores.areas]
+    for family, key in (("twelve_factor", "twelve_factor_score"), ("cloud_native", "cloud_native_score")):
+        areas = [a for a in view.areas if a.family == family]
         if not areas:
             continue
-        tr.write_line(label)
+        tr.write_line(text(lang, "twelve_factor" if family == "twelve_factor" else "cloud_native"))
         for area in areas:
-            score = scores.areas[area.id]
-            c = score.counts
+            score = view.area_score(area.id)
+            counts = view.scores.get("counts", {}).get(area.id, {})
+            change = _delta(comparison.areas[area.id].delta) if comparison and area.id in comparison.areas else ""
             tr.write_line(
-                f"  {area.id:<17} {titles[area.id].title_in('en')[:28]:<28} {bar(score.percent)} {_pct(score.percent)}"
-                f"  pass {c.get('pass', 0)}  partial {c.get('partial', 0)}  fail {c.get('fail', 0)}"
-                f"  n/a {c.get('n/a', 0)}  waived {c.get('waived', 0)}"
+                f"  {area.id:<17} {clean(area.title_in(lang))[:28]:<28} {bar(score)} {_pct(score)}{change}"
+                f"  pass {counts.get('pass', 0)}  partial {counts.get('partial', 0)}  fail {counts.get('fail', 0)}"
+                f"  n/a {counts.get('n/a', 0)}  waived {counts.get('waived', 0)}"
             )
-        value = scores.families.get(family)
-        tr.write_line(f"  {label} score: {'n/a' if value is None else f'{value:.2f}%'}", bold=True)
-    problems = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.PARTIAL)]
+        value = view.family_score(family)
+        line = f"  {text(lang, key)}: {'n/a' if value is None else f'{value:.2f}%'}"
+        if comparison and comparison.families.get(family) and comparison.families[family].before is not None:
+            d = comparison.families[family]
+            line += f"  ({text(lang, 'before')} {d.before:.2f}% → {text(lang, 'after')} {value:.2f}%, {d.delta:+.2f})" if value is not None else ""
+        tr.write_line(line, bold=True)
+    if comparison is not None:
+        tr.write_line("")
+        tr.write_line(f"{text(lang, 'changes')}:" if comparison.changes else text(lang, "no_changes"))
+        for change in comparison.changes:
+            tr.write_line(f"  [{change.tag}] {change.item_id}: {change.before or '-'} → {change.after or '-'}")
+    problems = [r for r in view.results if r.verdict in (Verdict.FAIL, Verdict.PARTIAL)]
     if problems:
         tr.write_line("")
         tr.write_line("Failing and partial items (strongest evidence):")
         for result in sorted(problems, key=lambda r: r.verdict is Verdict.PARTIAL):
-            strongest = _strongest(result)
+            strongest = result.strongest()
             where = f" ({clean(strongest.location())})" if strongest is not None and strongest.location() else ""
-            tr.write_line(f"  {result.verdict.value.upper():<7} {result.item_id:<36} {clean(result.summary)}{where}")
-    waived = [r for r in results if r.verdict is Verdict.WAIVED]
+            tr.write_line(f"  {status(lang, result.verdict.value):<9} {result.item_id:<36} {clean(result.summary)}{where}")
+    if view.roadmap:
+        tr.write_line("")
+        tr.write_line(f"{text(lang, 'roadmap')} (top 5 of {len(view.roadmap)}):")
+        for entry in view.roadmap[:5]:
+            gains = ", ".join(f"{area} +{gain:g}" for area, gain in entry.area_gains.items())
+            tr.write_line(f"  {entry.priority}  {', '.join(entry.items):<52} {gains}")
+    waived = [r for r in view.results if r.verdict is Verdict.WAIVED]
     if waived:
         tr.write_line("")
         tr.write_line("Waived items:")
@@ -82,6 +108,7 @@ def summary(tr, results, scores, catalog, diagnostics, expired=(), json_path=Non
             tr.write_line(f"  {result.item_id:<36} {clean(result.summary)} (would be {result.underlying})")
     for waiver in expired:
         tr.write_line(f"Expired waiver: {waiver['item']} expired on {waiver.get('expires')} and no longer applies", yellow=True)
+    diagnostics = view.document.get("diagnostics", [])
     if diagnostics:
         tr.write_line("")
         tr.write_line(f"Diagnostics ({len(diagnostics)} files not analysed as intended):")
@@ -89,10 +116,5 @@ def summary(tr, results, scores, catalog, diagnostics, expired=(), json_path=Non
             tr.write_line(f"  {clean(diag['path'])}: {clean(diag['message'])}")
         if len(diagnostics) > 25:
             tr.write_line(f"  … {len(diagnostics) - 25} more in the JSON result")
-    if json_path:
-        tr.write_line(f"JSON result written to {json_path}")
-
-
-def _strongest(result):
-    ordered = sorted(result.evidence, key=lambda e: (e.ok is not False, e.path is None, e.ok is None))
-    return ordered[0] if ordered else None
+    for line in written:
+        tr.write_line(f"Written: {line}")
