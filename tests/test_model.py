@@ -126,6 +126,17 @@ def test_raw_manifests_one_environment(make_repo):
     assert obj.effective_security_context(container) == {"runAsNonRoot": True, "allowPrivilegeEscalation": False}
 
 
+def test_role_from_name_for_deployments_not_jobs(make_repo):
+    cron = DEPLOY.replace("kind: Deployment", "kind: CronJob").replace("name: web", "name: warm-cache", 1)
+    repo = make_repo({
+        "k8s/replica.yaml": DEPLOY.replace("name: web", "name: database-replica", 1),
+        "k8s/cron.yaml": cron,
+    })
+    roles = {w.ref: (w.role, w.role_reason) for w in repo.kubernetes.workloads}
+    assert roles["Deployment/database-replica"] == ("backing", "name 'database-replica' says data service")
+    assert roles["CronJob/warm-cache"][0] == "app"
+
+
 def _overlay_tree():
     return {
         "k/base/kustomization.yaml": "resources: [deploy.yaml]\n",
@@ -333,3 +344,18 @@ def test_helm_charts_rendered_per_values_file_when_helm_exists(make_repo, tmp_pa
     assert (work.ref, work.path) == ("Deployment/shop", "charts/shop/templates/deployment.yaml")
     assert work.variants["prod"].replicas() == 3 and work.variants["dev"].replicas() == 1
     assert not [d for d in repo.diagnostics if "not analysed" in d.message]
+
+
+def test_remote_bases_are_never_fetched_and_empty_kustomize_falls_back_to_raw(make_repo):
+    repo = make_repo({
+        "kustomize/kustomization.yaml": "resources:\n  - https://github.com/example/base?ref=v1\npatches:\n  - path: patch.yaml\n",
+        "kustomize/patch.yaml": DEPLOY,
+        "k8s/deploy.yaml": DEPLOY,
+    })
+    k8s = repo.kubernetes
+    assert k8s.judged == "manifests"
+    [work] = k8s.workloads
+    assert work.path == "k8s/deploy.yaml", "a patch file is not an object of its own"
+    messages = [d.message for d in repo.diagnostics if d.path == "kustomize/kustomization.yaml"]
+    assert any("remote base not fetched" in m for m in messages)
+    assert any("raw manifests judged instead" in m for m in messages)

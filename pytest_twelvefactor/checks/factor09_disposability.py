@@ -570,9 +570,16 @@ def entry_module(repo, proc: Process):
         return None
     if head == "fastapi" and len(words) > 1 and words[1] in ("run", "dev"):
         # fastapi-cli: an explicit path, else main.py, app.py, api.py, app/main.py … in the working directory
-        paths = [w for w in words[2:] if w.endswith(".py")] or [
-            "main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py"]
-        for path in paths:
+        explicit = [w for w in words[2:] if w.endswith(".py")]
+        if explicit:
+            return index.resolve_path(explicit[0], near=near)
+        base = proc.dockerfile.directory if proc.dockerfile is not None else ""
+        defaults = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
+        for path in defaults:  # the working directory is most often the Dockerfile's directory
+            found = index.by_path.get(posixpath.join(base, path) if base else path)
+            if found is not None:
+                return found
+        for path in defaults:
             found = index.resolve_path(path, near=near)
             if found is not None:
                 return found

@@ -99,6 +99,31 @@ def _migration_jobs(repo) -> list[tuple[str, Evidence]]:
             command = " ".join(str(x) for x in as_list(svc.spec.get("command"))) if isinstance(svc.spec.get("command"), list) else str(svc.spec.get("command") or "")
             if one_off and MIGRATE.search(command):
                 out.append((f"compose service {svc.name}", Evidence(svc.path, svc.line_of("command"), f"one-off compose service {svc.name} runs migrations", True)))
+        out.extend(_compose_run_migrations(repo))
+    return out
+
+
+_COMPOSE_RUN = re.compile(r"docker[\s-]compose\b[^\n]*\brun\b[^\n]*")
+
+
+def _compose_run_migrations(repo) -> list[tuple[str, Evidence]]:
+    """A deploy job that runs migrations as a one-off ``docker compose run`` of an app service
+    before starting the stack (compose's equivalent of a release Job)."""
+    from .cicd import deploys  # late: cicd is an evaluator module too
+
+    out = []
+    for job, pipe in {(id(d.job), d.pipeline.path): (d.job, d.pipeline) for d in deploys(repo)}.values():
+        for step in job.steps:
+            for match in _COMPOSE_RUN.finditer(step.text):
+                words = match.group(0).split()
+                scripts = [w for w in words if w.endswith(".sh")]
+                found = MIGRATE.search(match.group(0)) or any(
+                    "migrations" in what for w in scripts for what, _p, _l in slow_work(repo, ["sh", w]))
+                if found:
+                    line = next((i for i, l in pipe.grep(_COMPOSE_RUN) if i >= step.line), step.line)
+                    out.append((f"{pipe.path}:{job.name}", Evidence(
+                        pipe.path, line, f"deploy job {job.name} runs migrations once per release as a one-off `docker compose run`", True)))
+                    return out
     return out
 
 
@@ -162,7 +187,8 @@ def migration_need(repo) -> list[Evidence]:
 @check("factor12.migration-job")
 def migration_job(repo) -> Result:
     """Schema migrations run once per release as a one-off Job (a Kubernetes Job, Helm
-    or Argo CD hook, or a one-off compose service when compose is the deployment) → pass;
+    or Argo CD hook, or, when compose is the deployment, a one-off compose service or a
+    `docker compose run` of the app in the deploy job) → pass;
     only at start-up (init container, start command or entrypoint script, DDL such as
     create_all in app code, or a CREATE TABLE literal in the source of a non-Python process
     type) → partial; none although the app has migration files or a

@@ -65,12 +65,21 @@ def _render_failure_counts(repo, directory: str, error: str) -> bool:
     return not _DEPLOY_TIME.search(error)
 
 
+def _entry_line(kust, entry: str) -> int:
+    for key in ("resources", "bases", "components"):
+        items = kust.doc.get(key)
+        if isinstance(items, list) and entry in items:
+            return getattr(kust.doc, "line_of", lambda k: 1)(key) + 1 + items.index(entry)
+    return 1
+
+
 @check("orchestration.kubernetes")
 def kubernetes(repo):
     """Kubernetes manifests (plain, Kustomize or Helm) exist and parse. A manifest-looking YAML
     file that does not parse, or a kustomization that fails to build for an intrinsic reason
     (duplicate resources, files outside its root), makes it partial; render failures caused by
-    being offline or by deploy-time files do not count. Nothing usable at all fails."""
+    being offline or by deploy-time files do not count; a kustomization that lists a resource file that
+    does not exist counts. Nothing usable at all fails."""
     k8s = repo.kubernetes
     candidates = set(repo.files.of("yaml", "json", "kustomization"))
     broken = [d for d in repo.diagnostics_sorted() if d.path in candidates and d.severity == "warning"
@@ -81,6 +90,9 @@ def kubernetes(repo):
     for diag in broken:
         line = re.search(r"line (\d+)", diag.message)
         evidence.append(Evidence(diag.path, int(line.group(1)) if line else 1, f"{diag.path} does not parse: {diag.message}", False))
+    for directory, kust in sorted(k8s.kustomizations.items()):
+        for entry in kust.missing:
+            evidence.append(Evidence(kust.path, _entry_line(kust, entry), f"kustomization {directory or '.'} references missing resource {entry}", False))
     for directory, error in sorted(k8s.render_failures.items()):
         error = re.sub(r"(map\[|\{\"|data:).*", "…", error)[:200]  # never echo object contents
         kust = k8s.kustomizations.get(directory)

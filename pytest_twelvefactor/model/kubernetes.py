@@ -305,6 +305,7 @@ class Kustomization:
     components: list[str] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    patch_files: list[str] = field(default_factory=list)     # patches: not objects of their own
     outside: list[str] = field(default_factory=list)
     helm_charts: bool = False
 
@@ -330,6 +331,11 @@ def parse_kustomization(path: str, doc: dict, index: FileIndex, kustomize_dirs: 
         for entry in as_list(doc.get(key)):
             if isinstance(entry, str):
                 entries.append((key, entry))
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+        for entry in as_list(doc.get(key)):
+            target = entry.get("path") if isinstance(entry, dict) else entry if isinstance(entry, str) and "\n" not in entry else None
+            if isinstance(target, str):
+                kust.patch_files.append(_norm(directory, target))
     for key, entry in entries:
         if _REMOTE.search(entry):
             kust.remote.append(entry)
@@ -500,6 +506,8 @@ class KubernetesModel:
                 self.diagnostics.append(Diagnostic(path, "kustomization is empty or not a mapping"))
                 continue
             kust = parse_kustomization(path, doc, index, kustomize_dirs)
+            for entry in kust.missing:
+                self.diagnostics.append(Diagnostic(path, f"kustomization resource {entry} not found"))
             self.kustomizations[kust.directory] = kust
 
     def _read(self, path: str) -> str | None:
@@ -532,8 +540,10 @@ class KubernetesModel:
     def _build_environments(self) -> None:
         roots = self._kustomize_roots()
         used_files: set[str] = set()
+        patch_files = {p for k in self.kustomizations.values() for p in k.patch_files}
         for kust in self.kustomizations.values():
             used_files.update(kust.resources)
+        used_files |= patch_files
         if roots:
             overlays = [k for k in roots if k.children or k.components]
             leaves = [k for k in roots if not (k.children or k.components)]
@@ -557,9 +567,16 @@ class KubernetesModel:
                 for kust in leaves:
                     env.objects += self._render(kust, env)
                 self.environments.append(env)
-            judged_files = {r for k in judged for c in self.kustomize_closure(k.directory) for r in c.resources}
-            self._attach_supporting(judged_files)
-            return
+            raw = [f for f in self.files if f.path not in used_files and not _is_crd_dir(f.path)]
+            if any(env.objects for env in self.environments) or not raw:
+                judged_files = {r for k in judged for c in self.kustomize_closure(k.directory) for r in c.resources}
+                self._attach_supporting(judged_files | patch_files)
+                return
+            # Nothing usable from Kustomize offline (remote bases only, missing files):
+            # the raw manifests are the only description left to judge.
+            for kust in judged:
+                self.diagnostics.append(Diagnostic(kust.path, "kustomization yields no objects offline; raw manifests judged instead", "info"))
+            self.environments = []
         raw = [f for f in self.files if f.path not in used_files and not _is_crd_dir(f.path)]
         if self.helm_charts and self.render_enabled and shutil.which("helm"):
             environments = self._render_helm()
@@ -634,7 +651,13 @@ class KubernetesModel:
         source_files = sorted({r for k in closure for r in k.resources})
         sources = self.objects_in_files(source_files)
         tool = _kustomize_command() if self.render_enabled else None
-        if tool is not None:
+        remote = [r for k in closure for r in k.remote]
+        if tool is not None and remote:
+            # Renderers would fetch remote bases over the network; the audit stays offline.
+            error = f"remote base not fetched (offline audit): {remote[0]}"
+            self.render_failures[kust.directory] = error
+            self.diagnostics.append(Diagnostic(kust.path, f"{error}; read directly instead, patches not applied", "info"))
+        elif tool is not None:
             rendered, error = _run_kustomize(tool, self.index.abspath(kust.directory or "."), self.render_timeout)
             if rendered is not None:
                 try:
@@ -860,11 +883,19 @@ def _run_kustomize(tool: list[str], directory, timeout: float) -> tuple[str | No
         except OSError as exc:
             return None, f"cannot run {tool[0]}: {exc.strerror}"
     if proc.returncode != 0:
-        message = (proc.stderr or proc.stdout or "").strip().splitlines()
-        text = message[-1] if message else f"exit status {proc.returncode}"
-        text = text.replace(str(directory), ".")
-        return None, text[:300]
+        return None, _short_error(proc.stderr or proc.stdout, proc.returncode).replace(str(directory), ".")
     return proc.stdout, ""
+
+
+_KLOG_PREFIX = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.:-]+\] ("command failed" )?(err=<)?')
+
+
+def _short_error(output: str, returncode: int) -> str:
+    """One line from a renderer's error output (klog prefixes and continuation marks removed)."""
+    lines = [_KLOG_PREFIX.sub("", l).strip() for l in (output or "").splitlines()]
+    text = " ".join(l for l in lines if l and l not in (">", "<"))
+    text = re.sub(r"^Error:\s*", "", text)
+    return (text or f"exit status {returncode}")[:300]
 
 
 _VALUES_ENV = re.compile(r"^values[-_.]([\w-]+)\.ya?ml$")

@@ -208,6 +208,18 @@ def test_service_discovery_fail_ip_in_env_and_source(evaluate):
     assert all("10.0.3.7" not in m for m in bad.values())
 
 
+def test_service_discovery_pass_service_names_in_app_source(evaluate):
+    result = evaluate("orchestration.service-discovery", {
+        "k8s/svc.yaml": SERVICE,
+        "k8s/api.yaml": workload("api"),
+        "app/main.py": 'import redis\nclient = redis.Redis(host="redis", socket_timeout=5)\n',
+    })
+    assert result.verdict is Verdict.PASS
+    ev = finding(result, True)[0]
+    assert (ev.path, ev.line) == ("app/main.py", 2)
+    assert "reaches Service redis by DNS name" in ev.message
+
+
 def test_service_discovery_na_without_addresses(evaluate):
     result = evaluate("orchestration.service-discovery", {"k8s/api.yaml": workload("api")})
     assert result.verdict is Verdict.NA
@@ -468,3 +480,14 @@ def test_odd_inputs_never_raise(evaluate):
     for item in ("orchestration.kubernetes", "orchestration.controllers", "orchestration.service-discovery", "orchestration.rbac",
                  "orchestration.resources", "orchestration.anti-affinity", "orchestration.pdb"):
         assert isinstance(evaluate(item, ODD).verdict, Verdict)
+
+
+def test_kubernetes_partial_when_a_kustomization_lists_a_missing_file(evaluate):
+    result = evaluate("orchestration.kubernetes", {
+        "kustomize/kustomization.yaml": "resources:\n  - https://github.com/example/base?ref=v1\n  - pdb.yaml\n",
+        "k8s/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n",
+    })
+    assert result.verdict.value == "partial"
+    [bad] = [e for e in result.evidence if e.ok is False]
+    assert (bad.path, bad.line) == ("kustomize/kustomization.yaml", 3)
+    assert "missing resource pdb.yaml" in bad.message
