@@ -111,6 +111,10 @@ class AuditPlugin:
         self.baseline = _load_baseline(self._option("twelvefactor_baseline", "baseline", None))
         self.view: ReportView | None = None
         self.written: list[str] = []
+        if config.pluginmanager.hasplugin("html"):
+            from .report.html import HtmlReportHooks
+
+            config.pluginmanager.register(HtmlReportHooks(self), "twelvefactor-html")
         self.results: dict[str, ItemResult] = {}
         self.started = dt.datetime.now(dt.timezone.utc)
         self._audit: Audit | None = None

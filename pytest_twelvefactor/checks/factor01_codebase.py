@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import sys
 
 from ..model.kubernetes import STAGE_NAMES
 from ..results import Evidence, failed, not_applicable, partial, passed
 from . import check
 from .common import plural
-from .factor02_dependencies import app_roots
+from .factor02_dependencies import app_roots, local_module_names
 
 # Files that declare a multi-package workspace (monorepo).
 WORKSPACE_FILES = re.compile(
@@ -79,11 +80,20 @@ def _copied_files(repo, roots) -> list[Evidence]:
     return out
 
 
+def _stdlib_only(root, stdlib: set[str], local: set[str]) -> bool:
+    """A Python-only root importing nothing but the standard library and local modules (as factor02.declared)."""
+    return bool(root.python) and not root.other_sources and all(
+        name.startswith(".") or name.split(".")[0] in stdlib or name.split(".")[0] in local
+        for m in root.python for name, _line in m.imports
+    )
+
+
 @check("factor01.single-codebase")
 def single_codebase(repo):
     """One app root (see factor02.declared), or several that form a declared monorepo: a workspace file
     (pnpm/lerna/nx/turbo/go.work/Bazel/Pants, package.json ``workspaces``, uv/pdm workspace, Maven
-    modules) or every root with its own dependency manifest; and no source file copied between roots.
+    modules) or every root with its own dependency manifest (a Python root importing only the standard
+    library needs none); and no source file copied between roots.
     Several roots lacking their own manifests, or copied code → partial."""
     roots = app_roots(repo)
     if not roots:
@@ -93,16 +103,19 @@ def single_codebase(repo):
         anchor = (root.manifests or root.dockerfiles or [m.path for m in root.python] or root.other_sources)[0]
         return passed(f"one codebase ({root.label})", [Evidence(anchor, 1, f"one app root: {root.label}", True)])
     workspace = _workspace_declarations(repo)
+    stdlib, local = set(sys.stdlib_module_names), local_module_names(repo)
     evidence = list(workspace)
     for root in roots:
         anchor = (root.manifests or root.dockerfiles or [m.path for m in root.python] or root.other_sources)[0]
         if root.manifests:
             evidence.append(Evidence(anchor, 1, f"app root {root.label} with its own manifest {root.manifests[0]}", True))
+        elif _stdlib_only(root, stdlib, local):
+            evidence.append(Evidence(anchor, 1, f"app root {root.label}: standard library only, needs no manifest", True))
         else:
             evidence.append(Evidence(anchor, 1, f"app root {root.label} without its own dependency manifest", None if workspace else False))
     copies = _copied_files(repo, roots)
     evidence += copies
-    undeclared = not workspace and any(not r.manifests for r in roots)
+    undeclared = not workspace and any(not r.manifests and not _stdlib_only(r, stdlib, local) for r in roots)
     if copies:
         return partial(f"{len(roots)} app roots with {plural(len(copies), 'copied file')}", evidence)
     if undeclared:

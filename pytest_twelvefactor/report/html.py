@@ -1,0 +1,141 @@
+"""pytest-html integration: a summary with scores and an inline SVG chart,
+and area / verdict / evidence columns in the results table.
+
+Registered only when pytest-html is active. Everything from the audited
+repository is escaped; the chart is inline SVG (no scripts, fonts or CDNs),
+so it works with ``--self-contained-html`` and offline.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .i18n import status, text
+from .view import ReportView
+
+VERDICT_COLOURS = {"pass": "#2e7d32", "partial": "#b26a00", "fail": "#c62828", "n/a": "#616161", "waived": "#5e35b1"}
+BAR_COLOURS = ((85, "#2e7d32"), (50, "#f9a825"), (0, "#c62828"))
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _colour(value) -> str:
+    if value is None:
+        return "#9e9e9e"
+    return next(colour for threshold, colour in BAR_COLOURS if value >= threshold)
+
+
+def chart_svg(view: ReportView) -> str:
+    """Horizontal bars, one per area that ran, grouped by family."""
+    rows = []
+    for family in ("twelve_factor", "cloud_native"):
+        rows += [(a, view.area_score(a.id)) for a in view.areas if a.family == family]
+    height = 22 * len(rows) + 30
+    label_w, bar_w = 230, 360
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="twelvefactor-chart" role="img" '
+        f'aria-label="{escape(text(view.lang, "score"))}" width="{label_w + bar_w + 70}" height="{height}" '
+        f'viewBox="0 0 {label_w + bar_w + 70} {height}" font-family="sans-serif" font-size="12">'
+    ]
+    for index, (area, value) in enumerate(rows):
+        y = 10 + index * 22
+        width = 0 if value is None else bar_w * value / 100.0
+        before = view.comparison.areas.get(area.id).before if view.comparison and area.id in view.comparison.areas else None
+        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(area.title_in(view.lang))}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="16" fill="#eeeeee"/>')
+        parts.append(f'<rect class="bar" data-area="{escape(area.id)}" x="{label_w}" y="{y}" width="{width:.1f}" height="16" fill="{_colour(value)}"/>')
+        if before is not None:
+            x = label_w + bar_w * before / 100.0
+            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 2}" y2="{y + 18}" stroke="#000" stroke-dasharray="3,2"><title>before {before:.1f}%</title></line>')
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 13}">{_pct(value)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def summary_html(view: ReportView) -> list[str]:
+    lang = view.lang
+    out = ['<div id="twelvefactor-summary">', f"<h2>{escape(text(lang, 'title'))}</h2>"]
+    cards = []
+    for family, key in (("twelve_factor", "twelve_factor_score"), ("cloud_native", "cloud_native_score")):
+        value = view.family_score(family)
+        extra = ""
+        if view.comparison and view.comparison.families.get(family) and view.comparison.families[family].delta is not None:
+            d = view.comparison.families[family]
+            extra = f' <small>({escape(text(lang, "before"))} {_pct(d.before)}, {d.delta:+.2f})</small>'
+        cards.append(f'<p class="twelvefactor-family" data-family="{family}"><strong>{escape(text(lang, key))}: '
+                     f'<span class="twelvefactor-score">{_pct(value)}</span></strong>{extra}</p>')
+    out += cards
+    out.append(chart_svg(view))
+    head = [text(lang, "area"), text(lang, "score")]
+    if view.comparison:
+        head = [text(lang, "area"), text(lang, "before"), text(lang, "after"), text(lang, "delta")]
+    head += ["pass", "partial", "fail", "n/a", "waived"]
+    out.append('<table id="twelvefactor-scores"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>")
+    for area in view.areas:
+        counts = view.scores.get("counts", {}).get(area.id, {})
+        cells = [escape(area.title_in(lang))]
+        if view.comparison:
+            d = view.comparison.areas.get(area.id)
+            cells += [_pct(d.before) if d else "n/a", _pct(view.area_score(area.id)), f"{d.delta:+.2f}" if d and d.delta is not None else "n/a"]
+        else:
+            cells.append(_pct(view.area_score(area.id)))
+        cells += [str(counts.get(k, 0)) for k in ("pass", "partial", "fail", "n/a", "waived")]
+        out.append(f'<tr data-area="{escape(area.id)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    out.append("</tbody></table>")
+    if view.comparison and view.comparison.changes:
+        out.append(f"<h3>{escape(text(lang, 'changes'))}</h3><ul>")
+        for change in view.comparison.changes:
+            out.append(f"<li>[{escape(change.tag)}] {escape(change.item_id)}: {escape(change.before or '-')} → {escape(change.after or '-')}</li>")
+        out.append("</ul>")
+    if view.roadmap:
+        out.append(f"<h3>{escape(text(lang, 'roadmap'))}</h3><ol>")
+        for entry in view.roadmap:
+            item = view.catalog.item(entry.key_item)
+            gains = ", ".join(f"+{g:g}% {escape(view.catalog.area(a).title_in(lang))}" for a, g in entry.area_gains.items())
+            out.append(f"<li><strong>{entry.priority}</strong> {escape(item.title_in(lang))} "
+                       f"(<code>{escape(', '.join(entry.items))}</code>): {gains}</li>")
+        out.append("</ol>")
+    out.append("</div>")
+    return out
+
+
+def _verdict_badge(verdict: str, lang: str) -> str:
+    colour = VERDICT_COLOURS.get(verdict, "#000")
+    return (f'<span class="twelvefactor-verdict verdict-{escape(verdict.replace("/", ""))}" '
+            f'style="color:#fff;background:{colour};padding:1px 6px;border-radius:3px">{escape(status(lang, verdict))}</span>')
+
+
+class HtmlReportHooks:
+    """pytest-html hook implementations; the plugin registers this when pytest-html runs."""
+
+    def __init__(self, plugin):
+        self.plugin = plugin
+
+    def pytest_html_results_summary(self, prefix, summary, postfix, session):
+        view = self.plugin.view
+        if view is not None:
+            prefix.extend(summary_html(view))
+
+    def pytest_html_results_table_header(self, cells):
+        cells.insert(2, '<th class="sortable" data-column-type="area">Area</th>')
+        cells.insert(3, '<th class="sortable" data-column-type="verdict">Verdict</th>')
+        cells.insert(4, '<th data-column-type="evidence">Evidence</th>')
+
+    def pytest_html_results_table_row(self, report, cells):
+        data = getattr(report, "twelvefactor", None)
+        if not data:
+            cells.insert(2, '<td class="col-area"></td>')
+            cells.insert(3, '<td class="col-verdict"></td>')
+            cells.insert(4, '<td class="col-evidence"></td>')
+            return
+        lang = self.plugin.lang
+        evidence = sorted(data.get("evidence", []), key=lambda e: (e.get("ok") is not False, e.get("path") is None))[:5]
+        lines = "<br>".join(
+            escape((f"{e['path']}:{e['line']} " if e.get("path") and e.get("line") else (f"{e['path']} " if e.get("path") else "")) + e.get("message", ""))
+            for e in evidence
+        )
+        cells.insert(2, f'<td class="col-area">{escape(data["area"])}</td>')
+        cells.insert(3, f'<td class="col-verdict">{_verdict_badge(data["verdict"], lang)}</td>')
+        cells.insert(4, f'<td class="col-evidence">{lines}</td>')
