@@ -53,7 +53,7 @@ def _priority(severity: str, best_gain: float) -> str:
 
 def build(results: list, catalog: Catalog, area_weights: dict | None = None) -> list[RoadmapEntry]:
     """``results`` are ItemResults; returns entries ordered by priority, then gain."""
-    base = compute(results, catalog, area_weights)
+    base = compute(results, catalog, area_weights, ndigits=None)
     groups: dict[str, list] = {}
     for result in results:
         if result.verdict in (Verdict.FAIL, Verdict.PARTIAL) and result.weight > 0:
@@ -62,7 +62,7 @@ def build(results: list, catalog: Catalog, area_weights: dict | None = None) -> 
     for evaluator_id, members in groups.items():
         fixed_ids = {r.item_id for r in members}
         fixed = [replace(r, verdict=Verdict.PASS) if r.item_id in fixed_ids else r for r in results]
-        after = compute(fixed, catalog, area_weights)
+        after = compute(fixed, catalog, area_weights, ndigits=None)
         area_gains = {
             area: round(after.areas[area].percent - base.areas[area].percent, 2)
             for area in sorted({r.area for r in members}, key=lambda a: [x.id for x in catalog.areas].index(a))
@@ -70,7 +70,7 @@ def build(results: list, catalog: Catalog, area_weights: dict | None = None) -> 
         family_gains = {
             family: round((after.families[family] or 0) - (base.families[family] or 0), 2)
             for family in ("twelve_factor", "cloud_native")
-            if after.families[family] != base.families[family]
+            if round((after.families[family] or 0) - (base.families[family] or 0), 2)
         }
         lead = catalog.item(evaluator_id) if evaluator_id in catalog.by_id() else catalog.item(members[0].item_id)
         ordered = sorted(fixed_ids, key=lambda i: [x.id for x in catalog.items].index(i))

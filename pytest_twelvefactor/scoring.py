@@ -40,12 +40,15 @@ class Scores:
         }
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def compute(results: Iterable, catalog: Catalog, area_weights: dict[str, float] | None = None, ndigits: int | None = 2) -> Scores:
+    """``results`` are ItemResults (or anything with area, verdict, weight).
 
+    Percentages are rounded to ``ndigits`` (None keeps them exact, for
+    differences such as roadmap gains)."""
 
-def compute(results: Iterable, catalog: Catalog, area_weights: dict[str, float] | None = None) -> Scores:
-    """``results`` are ItemResults (or anything with area, verdict, weight)."""
+    def _round(value: float | None) -> float | None:
+        return value if value is None or ndigits is None else round(value, ndigits)
+
     area_weights = area_weights or {}
     by_area: dict[str, list] = {}
     for result in results:

@@ -54,6 +54,11 @@ IMPORT_TO_DIST: dict[str, tuple[str, ...]] = {
     "pymysql": ("pymysql",), "cx_Oracle": ("cx-oracle",), "snowflake": ("snowflake-connector-python",),
     "pytz": ("pytz",), "tzdata": ("tzdata",), "typing_extensions": ("typing-extensions",), "mcp": ("mcp",),
     "playwright": ("playwright",), "structlog": ("structlog",), "pkg_about": ("pkg-about",),
+    "redbeat": ("celery-redbeat",),
+    # Sub-packages of the opentelemetry namespace shipped by the opentelemetry-api distribution.
+    **{f"opentelemetry.{sub}": ("opentelemetry-api",) for sub in (
+        "trace", "metrics", "_logs", "_events", "context", "baggage", "propagate", "propagators", "attributes",
+        "environment_variables", "util", "version")},
 }
 # Namespace packages: the distribution is named after the first two import components.
 NAMESPACE_PACKAGES = {"google", "azure", "opentelemetry", "backports", "zope", "jaraco", "sphinxcontrib", "ruamel", "oslo", "msrest"}
@@ -494,12 +499,24 @@ def _adhoc_pip(words: list[str]) -> list[str]:
     return out
 
 
+def _import_names(module) -> list[tuple[str, int]]:
+    """The module's imports, a bare ``from <namespace package> import x`` read as ``<namespace>.x``: a
+    namespace package has no module of its own, so ``x`` is one of its sub-packages."""
+    out: list[tuple[str, int]] = []
+    for name, line in module.imports:
+        subs = [(n, l) for n, l in module.from_imports if l == line and n.startswith(name + ".")] if name in NAMESPACE_PACKAGES else []
+        out.extend(subs or [(name, line)])
+    return out
+
+
 @check("factor02.isolation")
 def isolation(repo):
     """Every third-party import of application code (not stdlib, not a local module) resolves to a
     declared distribution (manifest or lock file; a small table maps import names such as yaml→pyyaml,
-    and well-known transitive packages count through their declared parent), and Dockerfiles install
-    from manifests, never ad-hoc ``pip install pkg`` or ``curl | sh``. Any gap → partial."""
+    and well-known transitive packages count through their declared parent; ``from <namespace package>
+    import x`` is the import of its sub-package ``x``, e.g. ``from opentelemetry import trace`` →
+    opentelemetry-api), and Dockerfiles install from manifests, never ad-hoc ``pip install pkg`` or
+    ``curl | sh``. Any gap → partial."""
     stdlib, local = set(sys.stdlib_module_names), local_module_names(repo)
     declared: dict[str, tuple[str, int]] = {}
     for dep in repo.dependencies.files:
@@ -511,7 +528,7 @@ def isolation(repo):
     for module in repo.python.app_modules():
         if NOT_DEPLOYED.search(module.path) or posixpath.basename(module.path) in TOOLING_MODULES:
             continue
-        for name, line in module.imports:
+        for name, line in _import_names(module):
             top = name.split(".")[0]
             if not name or name.startswith(".") or top in stdlib or top in local or top == "__future__":
                 continue

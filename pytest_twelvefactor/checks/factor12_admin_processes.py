@@ -272,7 +272,7 @@ def admin_jobs(repo) -> Result:
     if not scripts:
         if not others:
             return not_applicable("no admin scripts and no admin Jobs")
-        evidence = [Evidence(p, l, f"admin {ref}", True) for ref, p, l, _t in others]
+        evidence = list(dict.fromkeys(Evidence(p, l, f"admin {ref}", True) for ref, p, l, _t in others))  # one per Job, not per environment
         return passed(f"{plural(len({o[0] for o in others}), 'admin Job')}", evidence)
     result = tally(evidence, subject="admin scripts", na_reason="no admin scripts",
                    all_ok=f"every admin script runs as a Job ({len(scripts)})")

@@ -73,6 +73,7 @@ class EnvRead:
 class PythonModule:
     path: str
     imports: list[tuple[str, int]] = field(default_factory=list)
+    from_imports: list[tuple[str, int]] = field(default_factory=list)  # `from x import y` → ("x.y", line)
     calls: list[Call] = field(default_factory=list)
     strings: list[tuple[str, int]] = field(default_factory=list)
     classes: list[ClassDef] = field(default_factory=list)
@@ -103,6 +104,7 @@ def is_test_path(path: str) -> bool:
     return (
         any(p in ("tests", "test", "testing", "e2e", "fixtures", "examples", "docs") for p in parts[:-1])
         or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        or bool(re.search(r"(_test\.go|\.(test|spec)\.[cm]?[jt]sx?)$", name))  # Go and JS/TS test files
     )
 
 
@@ -161,6 +163,7 @@ class _Extractor(ast.NodeVisitor):
         for alias in node.names:
             if alias.name != "*":
                 self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                self.m.from_imports.append((base + alias.name if base.endswith(".") else f"{base}.{alias.name}", node.lineno))
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node, decorator=False)

@@ -139,3 +139,26 @@ class HtmlReportHooks:
         cells.insert(2, f'<td class="col-area">{escape(data["area"])}</td>')
         cells.insert(3, f'<td class="col-verdict">{_verdict_badge(data["verdict"], lang)}</td>')
         cells.insert(4, f'<td class="col-evidence">{lines}</td>')
+
+
+def standalone_page(view: ReportView) -> str:
+    """The summary and an item table as one self-contained page (for the report CLI)."""
+    rows = []
+    for result in view.results:
+        item = view.catalog.item(result.item_id)
+        strongest = result.strongest()
+        where = escape(strongest.location()) if strongest is not None and strongest.location() else ""
+        rows.append(
+            f"<tr><td>{escape(result.area)}</td><td>{escape(item.title_in(view.lang))}<br><code>{escape(result.item_id)}</code></td>"
+            f"<td>{_verdict_badge(result.verdict.value, view.lang)}</td><td>{escape(result.summary)}<br><small>{where}</small></td></tr>"
+        )
+    body = "\n".join(summary_html(view))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"" + escape(view.lang) + "\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(text(view.lang, 'title'))}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}</style></head><body>\n"
+        f"{body}\n<table id=\"twelvefactor-items\"><thead><tr><th>{escape(text(view.lang, 'area'))}</th>"
+        f"<th>{escape(text(view.lang, 'item'))}</th><th>{escape(text(view.lang, 'status'))}</th>"
+        f"<th>{escape(text(view.lang, 'current'))}</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table></body></html>\n"
+    )
