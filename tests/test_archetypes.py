@@ -25,6 +25,7 @@ HERE = Path(__file__).parent
 # name -> (source tree, ground-truth file, whether the audited copy is a git checkout)
 ARCHETYPES = {
     "autobuilder-cms": (HERE.parent / "conftest_examples" / "autobuilder-cms", "EXPECTED.md", True),
+    "autobuilder-cms-before-p0": (HERE.parent / "conftest_examples" / "autobuilder-cms-before-p0", "EXPECTED.md", True),
     "exemplary": (HERE / "repos" / "exemplary", "AUDIT-NOTES.md", True),
     "bare": (HERE / "repos" / "bare", "AUDIT-NOTES.md", False),
     "messy": (HERE / "repos" / "messy", "AUDIT-NOTES.md", True),

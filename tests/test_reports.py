@@ -236,3 +236,26 @@ def test_html_report_renders_in_a_real_browser(pytester, tmp_path):
     assert 'id="twelvefactor-summary"' in dom, proc.stderr[-2000:]
     assert "twelvefactor-score" in dom and "<svg" in dom
     assert "alert(1)" not in re.sub(r"&lt;script&gt;alert\(1\)&lt;/script&gt;", "", dom) or "<script>alert(1)" not in dom
+
+
+def test_before_and_after_p0_reproduce_the_seeds_comparison(tmp_path):
+    """The seed's P0 work, audited: the areas the report says P0 raised go up, the others stay."""
+    before, _ = audit(EXAMPLES / "autobuilder-cms-before-p0", tmp_path / "before")
+    baseline = tmp_path / "before.json"
+    after, stdout = audit(EXAMPLES / "autobuilder-cms", tmp_path / "after", f"--twelvefactor-baseline={baseline}",
+                          "--twelvefactor-md=report.md", "--twelvefactor-lang=ko")
+    comparison = after["comparison"]
+    raised = {"factor05", "factor08", "observability", "scalability", "cicd"}
+    for area, delta in comparison["areas"].items():
+        if area in raised:
+            assert delta["delta"] > 0, (area, delta)
+        else:
+            assert delta["delta"] >= 0, (area, delta)
+    assert comparison["families"]["twelve_factor"]["delta"] > 0 and comparison["families"]["cloud_native"]["delta"] > 0
+    tags = {c["id"]: c["tag"] for c in comparison["changes"]}
+    assert tags["factor05.immutable-images"] == "IMPROVED" and tags["observability.metrics"] == "IMPROVED"
+    assert not [i for i, t in tags.items() if t == "REGRESSED"]
+    text = (tmp_path / "after" / "report.md").read_text()
+    assert "## 📈 이전 점검 대비 변경 요약" in text and "| 영역 | Before | After | 변화 |" in text
+    assert "**[IMPROVED] 불변 이미지**" in text
+    assert "[IMPROVED] factor05.immutable-images" in stdout

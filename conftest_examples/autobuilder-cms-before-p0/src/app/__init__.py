@@ -1,0 +1,1 @@
+"""Auto-Builder CMS backend: web API, Celery worker and MCP server."""
