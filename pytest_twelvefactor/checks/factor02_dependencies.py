@@ -227,9 +227,17 @@ def package_installs(repo, dockerfile: Dockerfile) -> list[PackageInstall]:
     out = []
     for stage in dockerfile.stages:
         for ins in stage.of("RUN"):
-            for segment in _SEGMENT_SPLIT.split(run_command(ins.value)):
-                words = _words(segment.strip())
-                out.extend(_installs_in(repo, dockerfile.path, ins.line, words))
+            # a heredoc body (RUN <<EOF) keeps its lines: report each install at its own line
+            logical, start = "", ins.line
+            for offset, physical in enumerate(run_command(ins.value).split("\n") + [""]):
+                if not logical:
+                    start = ins.line + offset
+                if physical.rstrip().endswith("\\"):
+                    logical += physical.rstrip()[:-1] + " "
+                    continue
+                logical, command = "", logical + physical
+                for segment in _SEGMENT_SPLIT.split(command):
+                    out.extend(_installs_in(repo, dockerfile.path, start, _words(segment.strip())))
     return out
 
 

@@ -6,6 +6,7 @@ import re
 
 from ..model.containers import command_words
 from ..model.kubernetes import WORKLOAD_KINDS, as_dict, as_list, image_tag, selector_matches
+from ..model.python_source import is_test_path
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import grade_workloads, level_counts, plural
@@ -317,7 +318,8 @@ def _metrics_endpoints(repo) -> list[tuple[str, int, str, object]]:
         for name, line in module.imported(*_APP_PORT_IMPORTS):
             out.append((module.path, line, f"{name} serves /metrics", None))
     for path, line, _text in repo.grep(("source_other",), _OTHER_METRICS):
-        out.append((path, line, "metrics endpoint in source", None))
+        if not is_test_path(path):
+            out.append((path, line, "metrics endpoint in source", None))
     seen, unique = set(), []
     for item in out:
         if (item[0], item[1]) not in seen:

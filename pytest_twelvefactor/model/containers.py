@@ -121,15 +121,21 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
     structure = parser.structure
     stages: list[Stage] = []
     args: dict[str, str] = {}
+    raw_lines = text.splitlines()
+    consumed = -1  # 0-based index of the last line that belongs to a heredoc body
     for entry in structure:
+        if int(entry.get("startline", 0)) <= consumed:
+            continue  # dockerfile-parse splits heredoc bodies into pseudo-instructions (SET, APT-GET, EOF …)
         name = str(entry.get("instruction", "")).upper()
         value = str(entry.get("value", ""))
         line = int(entry.get("startline", 0)) + 1
         if name == "COMMENT":
             continue
+        if name in ("RUN", "COPY", "ADD") and _HEREDOC.search(value):
+            value, consumed = _join_heredocs(value, raw_lines, int(entry.get("endline", line - 1)))
         if name == "ARG" and not stages:
             key, _, default = value.partition("=")
-            args[key.strip()] = default.strip().strip('"')
+            args[key.strip()] = substitute(default.strip().strip('"'), args)  # a default may use earlier ARGs
             continue
         if name == "FROM":
             words = [w for w in value.split() if not w.startswith("--")]
@@ -141,6 +147,25 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
             stages[-1].instructions.append(Instruction(name, value, line))
     comments = [(i + 1, l.strip()[1:].strip()) for i, l in enumerate(text.splitlines()) if l.strip().startswith("#")]
     return Dockerfile(path, stages, args, comments)
+
+
+_HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][\w]*)\2")
+
+
+def _join_heredocs(value: str, lines: list[str], end: int) -> tuple[str, int]:
+    """An instruction with heredocs (``RUN <<EOF`` … ``EOF``): its value with the bodies
+    appended line by line as written, and the index of the last line consumed."""
+    body: list[str] = []
+    cursor = end + 1
+    for match in _HEREDOC.finditer(value):
+        delimiter, strip_tabs = match.group(3), bool(match.group(1))
+        while cursor < len(lines):
+            current = lines[cursor].lstrip("\t") if strip_tabs else lines[cursor]
+            cursor += 1
+            if current.strip() == delimiter:
+                break
+            body.append(lines[cursor - 1])
+    return (value + "\n" + "\n".join(body) if body else value), cursor - 1
 
 
 class _Buffer:

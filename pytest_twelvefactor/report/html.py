@@ -56,7 +56,14 @@ def chart_svg(view: ReportView) -> str:
 
 def summary_html(view: ReportView) -> list[str]:
     lang = view.lang
-    out = ['<div id="twelvefactor-summary">', f"<h2>{escape(text(lang, 'title'))}</h2>"]
+    out = [
+        '<div id="twelvefactor-summary">',
+        "<style>#twelvefactor-summary table{border-collapse:collapse;margin:8px 0}"
+        "#twelvefactor-summary td,#twelvefactor-summary th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
+        "#twelvefactor-summary td:first-child,#twelvefactor-summary th:first-child{text-align:left}"
+        ".twelvefactor-score{font-size:1.3em}</style>",
+        f"<h2>{escape(text(lang, 'title'))}</h2>",
+    ]
     cards = []
     for family, key in (("twelve_factor", "twelve_factor_score"), ("cloud_native", "cloud_native_score")):
         value = view.family_score(family)
@@ -104,7 +111,7 @@ def summary_html(view: ReportView) -> list[str]:
 def _verdict_badge(verdict: str, lang: str) -> str:
     colour = VERDICT_COLOURS.get(verdict, "#000")
     return (f'<span class="twelvefactor-verdict verdict-{escape(verdict.replace("/", ""))}" '
-            f'style="color:#fff;background:{colour};padding:1px 6px;border-radius:3px">{escape(status(lang, verdict))}</span>')
+            f'style="color:#fff;background:{colour};padding:1px 6px;border-radius:3px">{escape(status(lang, verdict).split(" ", 1)[-1])}</span>')
 
 
 class HtmlReportHooks:
