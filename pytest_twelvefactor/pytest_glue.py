@@ -200,7 +200,7 @@ class AuditPlugin:
         facts["expired"] = [w.to_dict() for w in self._audit.expired_waivers]
         if "kubernetes" in repo.__dict__:
             facts["environments"] = self._audit.environments()
-            facts["judged"] = repo.kubernetes.judged
+            facts["judged"] = repo.judged_deployment
         return facts
 
     def facts(self) -> dict:

@@ -137,6 +137,12 @@ def test_role_from_name_for_deployments_not_jobs(make_repo):
     assert roles["CronJob/warm-cache"][0] == "app"
 
 
+def test_is_test_path_knows_go_and_js_test_files():
+    from pytest_twelvefactor.model.python_source import is_test_path
+    assert is_test_path("pkg/api/server_test.go") and is_test_path("web/src/app.spec.ts") and is_test_path("lib/x.test.js")
+    assert not is_test_path("pkg/api/server.go") and not is_test_path("web/src/app.ts")
+
+
 def _overlay_tree():
     return {
         "k/base/kustomization.yaml": "resources: [deploy.yaml]\n",
@@ -239,6 +245,23 @@ def test_dockerfile_stages_and_args(make_repo):
     assert entry is None and cmd.line == 8
 
 
+def test_dockerfile_nested_args_and_heredocs(make_repo):
+    repo = make_repo({"Dockerfile": """
+        ARG PYTHON_VERSION=3.11
+        ARG BASE_IMAGE=python:${PYTHON_VERSION}
+        FROM ${BASE_IMAGE}
+        RUN <<EOF
+        set -eux
+        apt-get install -y gcc
+        EOF
+        CMD ["python", "app.py"]
+        """})
+    [dockerfile] = repo.containers.dockerfiles
+    assert dockerfile.runtime_base() == "python:3.11"
+    assert [(i.name, i.line) for i in dockerfile.final.instructions] == [("RUN", 4), ("CMD", 8)]
+    assert dockerfile.final.of("RUN")[0].value == "<<EOF\nset -eux\napt-get install -y gcc"
+
+
 def test_requirements_includes_pins_and_loops(make_repo):
     repo = make_repo({
         "requirements.txt": "-r base.txt\nfastapi==0.115.0\nhttpx>=0.27\n--index-url https://user:s3cret@pypi.example.com/simple\n",
@@ -279,6 +302,13 @@ def test_python_facts_without_import(make_repo):
     assert route.name == "app.get" and route.args == ("/health",)
     assert not (repo.root / "IMPORTED").exists()
     assert any(d.path == "app/broken.py" and "syntax error" in d.message for d in repo.diagnostics)
+
+
+def test_python_from_imports_name_the_imported_objects(make_repo):
+    repo = make_repo({"app/main.py": "from opentelemetry import trace, metrics as m\nfrom . import util\nfrom os import *\n"})
+    [main] = [m for m in repo.python.modules if m.path == "app/main.py"]
+    assert main.imports == [("opentelemetry", 1), (".", 2), ("os", 3)]
+    assert main.from_imports == [("opentelemetry.trace", 1), ("opentelemetry.metrics", 1), (".util", 2)]
 
 
 def test_ci_github_jobs_and_environments(make_repo):

@@ -94,6 +94,12 @@ def url_has_credentials(value: str) -> bool:
     return False
 
 
+def url_embeds_password(value: str) -> bool:
+    """A URL with a ``user:password@`` part that is not a reference (``$(DB_PASSWORD)``, ``${VAR}``):
+    what it holds is a credential however it looks, so it belongs in a Secret."""
+    return any("$" not in m.group(2) and "{" not in m.group(2) and "%s" not in m.group(2) for m in URL_CREDENTIALS.finditer(value))
+
+
 def literal_secret(name: str, value) -> bool:
     """A literal credential: a secret-named setting with a real value, a URL embedding a real
     password, or a ``${VAR:-literal}`` default for a secret-named variable."""
@@ -338,9 +344,9 @@ def sensitive_usage(obj: K8sObject) -> list[str]:
 
 @check("factor03.secrets")
 def secrets(repo):
-    """Every sensitive env var (PASSWORD/SECRET/TOKEN/…KEY names, or a URL embedding a password) of every
-    workload comes from a Secret (secretKeyRef/secretRef), never a literal ``value:`` or a ConfigMap key.
-    All → pass; any literal → fail. n/a when no workload has a sensitive env var or volume and no Secret
+    """Every sensitive env var (PASSWORD/SECRET/TOKEN/…KEY names, or a URL embedding a password, even a
+    placeholder-looking one; ``$(VAR)`` references are fine) of every workload comes from a Secret
+    (secretKeyRef/secretRef), never a literal ``value:`` or a ConfigMap key. All → pass; any literal → fail. n/a when no workload has a sensitive env var or volume and no Secret
     or secret-store object exists."""
     k8s = repo.kubernetes
     if not k8s.environments:
@@ -352,7 +358,7 @@ def secrets(repo):
             name = str(var.get("name"))
             kind = env_value_kind(var)
             value = var.get("value") if kind == "literal" else None
-            sensitive = is_secret_name(name) or (isinstance(value, str) and url_has_credentials(value))
+            sensitive = is_secret_name(name) or (isinstance(value, str) and url_embeds_password(value))
             if kind == "secret":
                 good.append(name)
                 good_line = good_line or env_line(obj, container, name)

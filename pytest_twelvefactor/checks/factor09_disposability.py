@@ -146,10 +146,31 @@ def _ci_builds(repo) -> list[tuple[str, str]]:
             text = re.sub(r"\$\{?([A-Za-z_]\w*)\}?", lambda m: variables.get(m.group(1), m.group(0)), text)
             file = re.search(r"(?:(?:^|\s)file\s+|(?:^|\s)-f\s+|--file[=\s]+)(\S+)", text)
             context = re.search(r"(?:^|\s)context\s+(\S+)", text)
-            ctx = context.group(1) if context else "."
+            ctx = context.group(1) if context else (_cli_context(text) or ".")
             path = file.group(1) if file else posixpath.join(ctx, "Dockerfile")
             out.append((text, posixpath.normpath(path)))
     return out
+
+
+_CLI_BUILD = re.compile(r"\b(?:docker\s+(?:buildx\s+)?build|podman\s+build|buildah\s+(?:bud|build))\b([^;&|\n]*)")
+_CLI_FLAGS = frozenset({"--push", "--load", "--no-cache", "--pull", "-q", "--quiet", "--rm", "--force-rm", "--compress",
+                        "--squash", "--disable-content-trust", "--layers"})
+
+
+def _cli_context(text: str) -> str | None:
+    """The positional build context of a ``docker build … <context>`` command line."""
+    match = _CLI_BUILD.search(text)
+    if not match:
+        return None
+    words, skip = _split(match.group(1)), False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = "=" not in word and word not in _CLI_FLAGS
+        elif word != "-" and "://" not in word and "$" not in word:
+            return word
+    return None
 
 
 def dockerfile_for(repo, image: str | None) -> Dockerfile | None:
@@ -658,6 +679,30 @@ def slow_work(repo, argv: list[str] | None) -> list[tuple[str, str | None, int |
     return found
 
 
+PY_DDL = re.compile(r"^\s*(CREATE\s+(?:TABLE|(?:UNIQUE\s+)?INDEX|SCHEMA|EXTENSION)|ALTER\s+TABLE)\b", re.I)
+DDL_CALLS = ("metadata.create_all", "db.create_all", "alembic.command.upgrade", "command.upgrade", "generate_schemas")
+
+
+def code_migrations(repo, proc: Process) -> list[tuple[str, str, int]]:
+    """(what, path, line) for schema changes the Python code of a process type makes when it
+    runs: create_all / alembic upgrade / call_command('migrate') calls and CREATE/ALTER TABLE
+    statements in the modules its entry module loads (first statement per module)."""
+    if not proc.argv or proc.language != "python":
+        return []
+    modules, found_by = process_modules(repo, proc)
+    if "not resolved" in found_by:
+        return []
+    out = []
+    for module in modules:
+        for call in module.calls:
+            if call.endswith(*DDL_CALLS) or (call.endswith("call_command") and call.args and call.args[0] == "migrate"):
+                out.append((call.name, module.path, call.line))
+        statement = next(((m, line) for text, line in module.strings if (m := PY_DDL.match(text))), None)
+        if statement:
+            out.append((" ".join(statement[0].group(1).upper().split()) + " statement", module.path, statement[1]))
+    return out
+
+
 def _probe_delay(obj: K8sObject, container: dict) -> list[tuple[str, int]]:
     out = []
     for probe in ("startupProbe", "readinessProbe"):
@@ -670,7 +715,8 @@ def _probe_delay(obj: K8sObject, container: dict) -> list[tuple[str, int]]:
 @check("factor09.fast-startup")
 def fast_startup(repo) -> Result:
     """Start-up stays fast when pods do no slow work before serving: a long-running
-    app container (its command, entrypoint script or init containers) running
+    app container (its command, entrypoint script, the Python code it starts — create_all,
+    alembic upgrade, CREATE/ALTER TABLE statements — or init containers) running
     migrations or package installs, or a readiness/startup probe delayed more than
     30 s, is slow start-up work (partial); otherwise pass. Job work does not count."""
     k8s = repo.kubernetes
@@ -678,9 +724,13 @@ def fast_startup(repo) -> Result:
         def judge(obj: K8sObject):
             findings: list[tuple[str, int]] = []
             for container in obj.containers():
-                argv, _origin, _df = container_argv(repo, obj, container)
+                argv, origin, dockerfile = container_argv(repo, obj, container)
                 for what, _path, _line in slow_work(repo, argv):
                     findings.append((f"container {container.get('name')} {what} at start", container_line(obj, container)))
+                proc = Process(obj.ref, obj.path, obj.line, argv, origin, dockerfile)
+                for what, path, line in code_migrations(repo, proc)[:1]:
+                    findings.append((f"container {container.get('name')} runs migrations at start ({what} at {path}:{line})",
+                                     container_line(obj, container)))
                 findings.extend((f"container {container.get('name')} {m}", l) for m, l in _probe_delay(obj, container))
             for init in obj.init_containers():
                 argv = [str(x) for x in as_list(init.get("command")) + as_list(init.get("args"))]
@@ -694,9 +744,10 @@ def fast_startup(repo) -> Result:
     procs, reason = process_types(repo)
     evidence = []
     for proc in procs:
-        slow = slow_work(repo, proc.argv)
+        slow = [w for w, _, _ in slow_work(repo, proc.argv)]
+        slow += [f"runs migrations ({what} at {path}:{line})" for what, path, line in code_migrations(repo, proc)[:1]]
         if slow:
-            evidence.append(proc.evidence("; ".join(w for w, _, _ in slow) + " at start", False))
+            evidence.append(proc.evidence("; ".join(slow) + " at start", False))
         elif proc.argv:
             evidence.append(proc.evidence("starts without migrations or installs", True))
     return _startup_verdict(evidence, reason or "no process type with a known command", "process types")

@@ -12,7 +12,8 @@ from ..results import Evidence, Result, failed, not_applicable, partial, passed,
 from . import check
 from .common import judge_workloads, plural
 from .factor09_disposability import (
-    MIGRATE, Process, slow_work, container_argv, container_line, entry_module, process_modules, process_types, py_index,
+    MIGRATE, Process, code_migrations, slow_work, container_argv, container_line, entry_module, process_modules, process_types,
+    py_index,
 )
 from .factor10_dev_prod_parity import CATEGORY, kind_of_image
 from .factor02_dependencies import NOT_DEPLOYED
@@ -143,18 +144,10 @@ def startup_migrations(repo) -> list[Evidence]:
                 out.append(Evidence(path or proc.path, line or proc.line, f"{proc.name}: {what} at start-up", False))
     seen = set()
     for proc in procs:
-        if not proc.argv or proc.language != "python":
-            continue
-        modules, found_by = process_modules(repo, proc)
-        if not found_by.startswith("entry module"):
-            continue
-        for module in modules:
-            for call in module.calls:
-                ddl = call.endswith("metadata.create_all", "db.create_all", "alembic.command.upgrade", "command.upgrade", "generate_schemas") or (
-                    call.endswith("call_command") and call.args and call.args[0] == "migrate")
-                if ddl and (module.path, call.line) not in seen:
-                    seen.add((module.path, call.line))
-                    out.append(Evidence(module.path, call.line, f"{call.name} at application start-up ({proc.name})", False))
+        for what, path, line in code_migrations(repo, proc):
+            if (path, line) not in seen:
+                seen.add((path, line))
+                out.append(Evidence(path, line, f"{what} at application start-up ({proc.name})", False))
     if any(proc.argv and proc.language != "python" for proc in procs):  # other languages: DDL literals in app code
         for path, line, _text in repo.grep(("source_other",), OTHER_DDL):
             if not is_test_path(path) and not NOT_DEPLOYED.search(path) and (path, line) not in seen:
@@ -190,8 +183,8 @@ def migration_job(repo) -> Result:
     or Argo CD hook, or, when compose is the deployment, a one-off compose service or a
     `docker compose run` of the app in the deploy job) → pass;
     only at start-up (init container, start command or entrypoint script, DDL such as
-    create_all in app code, or a CREATE TABLE literal in the source of a non-Python process
-    type) → partial; none although the app has migration files or a
+    create_all or a CREATE/ALTER TABLE statement in the Python code a process type starts,
+    or a CREATE TABLE literal in the source of a non-Python process type) → partial; none although the app has migration files or a
     SQL database → fail; n/a when neither."""
     jobs = migration_jobs(repo)
     startup = startup_migrations(repo)
@@ -207,6 +200,9 @@ def migration_job(repo) -> Result:
 
 
 # --------------------------------------------------------------------------- factor12.admin-jobs
+
+
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 
 
 def admin_scripts(repo) -> list[tuple[str, str, int, list[str]]]:
@@ -231,6 +227,16 @@ def admin_scripts(repo) -> list[tuple[str, str, int, list[str]]]:
                 names.append(f"manage.py {stem}")
                 names.append(stem)
             out.append((f"script {path}", path, line, names))
+    parsed = {m.path for m in repo.python.modules}
+    for path in repo.files.of("python"):  # not parseable (e.g. Python 2): recognised by place, name and main guard
+        stem = posixpath.basename(path)[:-3]
+        if path in parsed or not path.endswith(".py") or is_test_path(path) or stem == "__init__":
+            continue
+        if any(p in ADMIN_DIRS for p in path.split("/")[:-1]) or ADMIN_NAME.match(stem):
+            main = _MAIN_GUARD.search(repo.text(path) or "")
+            if main:
+                line = (repo.text(path) or "").count("\n", 0, main.start()) + 1
+                out.append((f"script {path} (not parseable)", path, line, [posixpath.basename(path), stem]))
     for path in repo.files.of("shell"):
         stem = posixpath.basename(path).rsplit(".", 1)[0]
         if ADMIN_NAME.match(stem):
@@ -256,7 +262,8 @@ def _admin_commands(repo) -> list[tuple[str, str, int, str]]:
 def admin_jobs(repo) -> Result:
     """Admin tasks (seed data, backfills, cleanups) run as Jobs/CronJobs: every admin
     script in the app code (a `__main__` module under scripts/bin/tools/… or named
-    seed/backfill/cleanup…, Django management commands, such shell scripts) is run by
+    seed/backfill/cleanup…, also when it does not parse, Django management commands,
+    such shell scripts) is run by
     some Job → pass; scripts without a Job → partial; n/a with no scripts and no admin Jobs."""
     scripts = admin_scripts(repo)
     commands = _admin_commands(repo)

@@ -60,6 +60,7 @@ class Assignment:
     target: str
     value: object          # literal value, or None when not a literal
     line: int
+    call: str | None = None  # the callee when the value is a call, e.g. "requests.Session"
 
 
 @dataclass(frozen=True)
@@ -230,17 +231,19 @@ class _Extractor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = _literal(node.value, self.aliases)
+        callee = _dotted(node.value.func, self.aliases) if isinstance(node.value, ast.Call) else None
         for target in node.targets:
             name = _dotted(target, self.aliases)
             if name:
-                self.m.assignments.append(Assignment(name, value, node.lineno))
+                self.m.assignments.append(Assignment(name, value, node.lineno, callee))
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             name = _dotted(node.target, self.aliases)
             if name:
-                self.m.assignments.append(Assignment(name, _literal(node.value, self.aliases), node.lineno))
+                callee = _dotted(node.value.func, self.aliases) if isinstance(node.value, ast.Call) else None
+                self.m.assignments.append(Assignment(name, _literal(node.value, self.aliases), node.lineno, callee))
         self.generic_visit(node)
 
     def visit_While(self, node: ast.While) -> None:

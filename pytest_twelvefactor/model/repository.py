@@ -63,6 +63,14 @@ class Repository:
     def ci(self) -> CIModel:
         return CIModel(self.files, self.diagnostics)
 
+    @property
+    def judged_deployment(self) -> str:
+        """Which description of the deployment is judged: Kubernetes first; compose only without it."""
+        judged = self.kubernetes.judged
+        if judged == "none" and self.containers.compose_files:
+            return "compose (no Kubernetes)"
+        return judged
+
     def text(self, path: str) -> str | None:
         """Text of a file that no structured parser covers (README, shell, Terraform…)."""
         if path not in self._texts:

@@ -136,6 +136,26 @@ def test_automated_deploy_partial_other_target(evaluate):
     assert "secrets.HOST" not in ev.message
 
 
+def test_automated_deploy_compose_on_self_hosted_runner_and_paas_cli(evaluate):
+    compose = "services:\n  web:\n    build: .\n"
+    manual = (
+        "on:\n  workflow_dispatch:\njobs:\n  deploy:\n    runs-on: self-hosted\n    steps:\n"
+        "      - run: docker compose -f compose.yml build\n"
+        "      - run: docker compose -f compose.yml up -d\n"
+    )
+    hosted_test = manual.replace("self-hosted", "ubuntu-latest").replace("workflow_dispatch", "push")
+    files = {"compose.yml": compose, ".github/workflows/deploy.yml": manual, ".github/workflows/test.yml": hosted_test}
+    result = evaluate("cicd.automated-deploy", files)
+    assert result.verdict is Verdict.PARTIAL
+    ev = find(result, "job deploy deploys the deployment by manual trigger only")
+    assert (ev.path, ev.line) == (".github/workflows/deploy.yml", 8)
+    assert all(e.path != ".github/workflows/test.yml" for e in result.evidence)
+    files[".github/workflows/cloud.yml"] = "on:\n  push:\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv run fastapi deploy\n"
+    result = evaluate("cicd.automated-deploy", files)
+    assert result.verdict is Verdict.PASS
+    assert find(result, "job ship deploys the deployment on push").line == 7
+
+
 def test_automated_deploy_fail_kind_cluster_does_not_count(evaluate):
     files = {"k8s/api.yaml": DEPLOYMENT, ".github/workflows/e2e.yml": KIND_E2E}
     result = evaluate("cicd.automated-deploy", files)

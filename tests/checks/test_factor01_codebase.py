@@ -76,6 +76,19 @@ def test_single_codebase_pass_monorepo_each_root_with_manifest(evaluate):
     assert {e.path for e in result.evidence if e.ok} == {"api/requirements.txt", "web/package.json"}
 
 
+def test_single_codebase_pass_stdlib_only_root_needs_no_manifest(evaluate):
+    result = evaluate("factor01.single-codebase", {
+        "api/requirements.txt": "fastapi==0.115.6\n",
+        "api/main.py": "import fastapi\n",
+        "loadgen/Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n",
+        "loadgen/make_data.py": "import json\nimport urllib.parse\n",
+    })
+    assert result.verdict.value == "pass"
+    ev = _find(result, "loadgen")
+    assert (ev.path, ev.ok) == ("loadgen/Dockerfile", True)
+    assert "standard library only" in ev.message
+
+
 def test_single_codebase_partial_copied_code(evaluate):
     shared = "".join(f"def helper_{i}():\n    return {i}\n" for i in range(8))
     result = evaluate("factor01.single-codebase", {

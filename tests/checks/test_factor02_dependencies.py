@@ -35,6 +35,16 @@ def test_declared_partial_one_root_without_manifest(evaluate):
     assert "imports yaml" in ev.message
 
 
+def test_declared_dotnet_project_file_is_a_manifest(evaluate):
+    result = evaluate("factor02.declared", {
+        "worker/Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY *.csproj .\nRUN dotnet restore\n",
+        "worker/Worker.csproj": '<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n    <PackageReference Include="Npgsql" Version="8.0.3" />\n  </ItemGroup>\n</Project>\n',
+        "worker/Program.cs": "class Program { static void Main() {} }\n",
+    })
+    assert result.verdict.value == "pass"
+    assert (result.evidence[0].path, result.evidence[0].ok) == ("worker/Worker.csproj", True)
+
+
 def test_declared_fail_no_manifest(evaluate):
     result = evaluate("factor02.declared", {"main.py": "import flask\n"})
     assert result.verdict.value == "fail"
@@ -58,6 +68,25 @@ def test_pinned_pass(evaluate):
     result = evaluate("factor02.pinned", {"requirements.txt": "fastapi==0.115.6\nuvicorn[standard]==0.32.1\n"})
     assert result.verdict.value == "pass"
     assert _find(result, "2 of 2 requirements pinned").ok is True
+
+
+def test_pinned_package_json_lock_evidence_spells_dependencies(evaluate):
+    result = evaluate("factor02.pinned", {
+        "web/package.json": '{"dependencies": {"express": "^4.19.2", "pg": "^8.12.0"}}\n',
+        "web/package-lock.json": "{}\n",
+    })
+    assert result.verdict.value == "pass"
+    assert "2 dependencies locked by web/package-lock.json" in result.evidence[0].message
+
+
+def test_pinned_workspace_member_locked_by_root_bun_lock(evaluate):
+    result = evaluate("factor02.pinned", {
+        "package.json": '{"private": true, "workspaces": ["web"]}\n',
+        "web/package.json": '{"dependencies": {"react": "^19.1.0", "zod": "^4.0.0"}}\n',
+        "bun.lock": '{"lockfileVersion": 1}\n',
+    })
+    assert result.verdict.value == "pass"
+    assert "2 dependencies locked by bun.lock" in [e.message for e in result.evidence if e.path == "web/package.json"][0]
 
 
 def test_pinned_pass_with_lock_file(evaluate):
@@ -121,6 +150,14 @@ def test_system_deps_partial_neither(evaluate):
     ev = _find(result, "libpq-dev")
     assert (ev.path, ev.line, ev.ok) == ("Dockerfile", 2, False)
     assert "not version-pinned" in ev.message
+
+
+def test_system_deps_inside_a_heredoc_run(evaluate):
+    dockerfile = "FROM python:3.12-slim\nRUN <<EOF\nset -eux\napt-get update\napt-get install -y \\\n    libpq-dev\nEOF\n"
+    result = evaluate("factor02.system-deps", {"Dockerfile": dockerfile})
+    assert result.verdict.value == "partial"
+    ev = _find(result, "libpq-dev")
+    assert (ev.path, ev.line, ev.ok) == ("Dockerfile", 5, False)
 
 
 def test_system_deps_na_nothing_installed(evaluate):
@@ -187,6 +224,26 @@ def test_isolation_partial_undeclared_import(evaluate):
     assert result.verdict.value == "partial"
     ev = _find(result, "redis imported")
     assert (ev.path, ev.line, ev.ok) == ("app/main.py", 2, False)
+
+
+def test_isolation_namespace_sub_packages_and_mapped_names(evaluate):
+    result = evaluate("factor02.isolation", {
+        "requirements.txt": "celery-redbeat==2.2.0\nopentelemetry-api==1.26.0\n",
+        "app/main.py": "from opentelemetry import trace\nfrom opentelemetry._logs import set_logger_provider\nfrom redbeat import RedBeatScheduler\n",
+    })
+    assert result.verdict.value == "pass"
+    assert "declared as opentelemetry-api" in _find(result, "opentelemetry.trace imported").message
+    assert _find(result, "opentelemetry._logs imported").ok is True
+    assert "declared as celery-redbeat" in _find(result, "redbeat imported").message
+
+
+def test_isolation_namespace_sub_package_still_needs_its_distribution(evaluate):
+    result = evaluate("factor02.isolation", {
+        "requirements.txt": "opentelemetry-api==1.26.0\n",
+        "app/main.py": "from google import genai\n",
+    })
+    assert result.verdict.value == "partial"
+    assert (_find(result, "google.genai imported").line, _find(result, "google.genai imported").ok) == (1, False)
 
 
 def test_isolation_partial_adhoc_installs(evaluate):

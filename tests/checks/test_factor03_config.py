@@ -154,6 +154,15 @@ def test_secrets_fail_connection_string_with_password(evaluate):
     _no_secret(result, "Pa55word")
 
 
+def test_secrets_fail_connection_string_with_placeholder_password(evaluate):
+    env = ("          env:\n            - name: DATABASE_URL\n              value: postgresql://app:changeme@db.example.com:5432/app\n"
+           "            - name: CACHE_URL\n              value: redis://app:$(CACHE_PASSWORD)@cache:6379/0\n")
+    result = evaluate("factor03.secrets", {"k8s/deploy.yaml": deployment(env=env)})
+    assert result.verdict.value == "fail"
+    assert "literal value for DATABASE_URL" in result.evidence[0].message and "more)" not in result.evidence[0].message
+    _no_secret(result, "changeme")
+
+
 def test_secrets_na_nothing_sensitive(evaluate):
     result = evaluate("factor03.secrets", {"k8s/deploy.yaml": deployment(env_from=CM_ENV_FROM), "k8s/cm.yaml": CONFIGMAP})
     assert result.verdict.value == "n/a"

@@ -217,5 +217,15 @@ def test_metrics_port_fail_no_endpoint(evaluate):
     assert result.verdict.value == "fail"
 
 
+def test_metrics_port_ignores_go_test_files(evaluate):
+    result = evaluate("factor07.metrics-port", {
+        "pkg/server.go": 'package pkg\nfunc routes() {\n\tmux.Handle("/metrics", promhttp.Handler())\n}\n',
+        "pkg/server_test.go": 'package pkg\nfunc TestMetrics(t *testing.T) {\n\tget("/metrics")\n}\n',
+        "k8s/api.yaml": deploy("api"),
+    })
+    assert result.verdict.value == "pass"
+    assert [e.path for e in result.evidence] == ["pkg/server.go"]
+
+
 def test_metrics_port_na_no_source(evaluate):
     assert evaluate("factor07.metrics-port", {"k8s/api.yaml": deploy("api")}).verdict.value == "n/a"

@@ -82,6 +82,19 @@ def test_fast_startup_partial_on_init_container_migrations_and_long_delay(evalua
     assert bad["k8s/web.yaml"].line == 17 and "initialDelaySeconds 60" in bad["k8s/web.yaml"].message
 
 
+def test_fast_startup_partial_on_ddl_in_the_started_python_code(evaluate):
+    files = {
+        "server.py": 'import db\nif __name__ == "__main__":\n    db.init()\n',
+        "db.py": 'def init(cur=None):\n    cur.execute("ALTER TABLE orders ADD COLUMN IF NOT EXISTS coupon TEXT")\n',
+        "k8s/api.yaml": deploy("api", '["python", "server.py"]'),
+        "k8s/web.yaml": deploy("web", '["uvicorn", "app.main:app"]'),
+    }
+    r = evaluate("factor09.fast-startup", files)
+    assert r.verdict is Verdict.PARTIAL
+    assert located(r) == [("k8s/api.yaml", 15)]
+    assert "runs migrations at start (ALTER TABLE statement at db.py:2)" in r.evidence[0].message
+
+
 def test_fast_startup_partial_when_every_process_installs_at_start(evaluate):
     r = evaluate("factor09.fast-startup", {"Dockerfile": """
         FROM python:3.12-slim
@@ -141,6 +154,28 @@ def test_graceful_shutdown_fail_dev_server_and_plain_loop(evaluate):
     assert r.verdict is Verdict.FAIL
     assert located(r) == [("Procfile", 1), ("Procfile", 2)]
     assert "development server" in r.evidence[0].message
+
+
+def test_graceful_shutdown_fastapi_cli_run_drains_dev_does_not(evaluate):
+    files = {
+        "backend/app/__init__.py": "", "backend/app/main.py": MAIN,
+        "Procfile": "web: fastapi run --workers 4\ndev: fastapi dev --host 0.0.0.0\n",
+    }
+    r = evaluate("factor09.graceful-shutdown", files)
+    assert r.verdict is Verdict.PARTIAL
+    assert "fastapi run (uvicorn) drains in-flight requests" in r.evidence[0].message
+    assert located(r) == [("Procfile", 2)] and "development server (fastapi dev" in r.evidence[1].message
+
+
+def test_fastapi_cli_entry_module_is_app_main_in_the_working_directory(evaluate):
+    files = {
+        "backend/app/__init__.py": "", "backend/app/api/__init__.py": "",
+        "backend/app/api/main.py": "X = 1\n", "backend/app/main.py": MAIN,
+        "backend/Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run"]\n',
+        "compose.yml": "services:\n  web:\n    build: backend\n",
+    }
+    r = evaluate("factor11.dynamic-level", files)
+    assert "(entry module backend/app/main.py)" in r.evidence[0].message
 
 
 def test_graceful_shutdown_na_without_process_types(evaluate):
@@ -265,6 +300,21 @@ def test_sigterm_entrypoint_script_with_exec_passes(evaluate):
     }
     r = evaluate("factor09.sigterm", files)
     assert r.verdict is Verdict.PASS and "execs the program" in r.evidence[0].message
+
+
+def test_sigterm_images_mapped_through_docker_build_context_in_ci(evaluate):
+    files = {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD sh -c "python server.py"\n',
+        "web/Dockerfile": 'FROM node:20-alpine\nCMD ["node", "server.js"]\n',
+        ".gitlab-ci.yml": "build:\n  script:\n"
+                          "    - docker build -t \"$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA\" .\n"
+                          "    - docker build --pull -t \"$CI_REGISTRY_IMAGE/web:$CI_COMMIT_SHA\" web\n",
+        "k8s/api.yaml": deploy("api", image="registry.example.com/shop/api:1.0"),
+        "k8s/web.yaml": deploy("web", image="registry.example.com/shop/web:1.0"),
+    }
+    r = evaluate("factor09.sigterm", files)
+    assert r.verdict is Verdict.PARTIAL
+    assert located(r) == [("Dockerfile", 2)] and located(r, True) == [("web/Dockerfile", 2)]
 
 
 def test_sigterm_na_when_image_built_elsewhere(evaluate):

@@ -100,6 +100,25 @@ def test_structured_fail_no_formatter(evaluate):
     assert r.verdict is Verdict.FAIL and "uvicorn default format has no timestamp" in r.evidence[0].message
 
 
+def test_structured_same_module_name_resolves_inside_the_own_app_root(evaluate):
+    # two services each with a logger.py; each entry imports its own, and a service whose
+    # entry cannot be resolved is judged on its own directory, not on the whole monorepo
+    files = {
+        "src/a/logger.py": JSON_LOGS, "src/a/server.py": "import logger\nlogger.setup()\n",
+        "src/a/Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nENTRYPOINT ["python", "server.py"]\n',
+        "src/b/logger.py": STREAM_TEXT, "src/b/server.py": "import logger\nlogger.setup()\n",
+        "src/b/Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nENTRYPOINT ["python", "server.py"]\n',
+        "src/c/locustfile.py": "import random\n",
+        "src/c/Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nENTRYPOINT ["locust", "--headless"]\n',
+        "docker-compose.yml": "services:\n  a:\n    build: src/a\n  b:\n    build: src/b\n  c:\n    build: src/c\n",
+    }
+    r = evaluate("factor11.structured", files)
+    by_name = {e.message.split(":")[0]: e.message for e in r.evidence}
+    assert "src/a/logger.py" in by_name["compose service a"]
+    assert "text format with level and time at src/b/logger.py" in by_name["compose service b"]
+    assert "code under src/c considered" in by_name["compose service c"]
+
+
 def test_structured_na(evaluate):
     assert evaluate("factor11.structured", {"README.md": "# x\n"}).verdict is Verdict.NA
 
@@ -118,6 +137,50 @@ def test_centralized_pass_infrastructure_code(evaluate):
     files = {"k8s/api.yaml": deploy("api"), "infra/aks.tf": 'resource "azurerm_kubernetes_cluster" "aks" {\n  oms_agent {\n    log_analytics_workspace_id = var.ws\n  }\n}\n'}
     r = evaluate("factor11.centralized", files)
     assert r.verdict is Verdict.PASS and (r.evidence[0].path, r.evidence[0].line) == ("infra/aks.tf", 2)
+
+
+OTEL = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: collector
+spec:
+  selector:
+    matchLabels: {app: collector}
+  template:
+    metadata:
+      labels: {app: collector}
+    spec:
+      containers:
+      - name: otel
+        image: otel/opentelemetry-collector-contrib:0.100.0
+      volumes:
+      - name: conf
+        configMap:
+          name: collector-conf
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: collector-conf
+data:
+  config.yaml: |
+    receivers:
+      otlp: {}
+    service:
+      pipelines:
+        traces:
+          receivers: [otlp]
+          exporters: [x]
+"""
+
+
+def test_centralized_otel_collector_without_logs_pipeline_is_no_log_agent(evaluate):
+    files = {"k8s/api.yaml": deploy("api"), "k8s/otel.yaml": OTEL}
+    assert evaluate("factor11.centralized", files).verdict is Verdict.FAIL
+    files["k8s/otel.yaml"] = OTEL + "        logs:\n          receivers: [otlp]\n          exporters: [x]\n"
+    r = evaluate("factor11.centralized", files)
+    assert r.verdict is Verdict.PASS and r.evidence[0].path == "k8s/otel.yaml"
 
 
 def test_centralized_partial_local_compose_only(evaluate):

@@ -89,11 +89,54 @@ def test_migration_job_partial_ddl_at_startup(evaluate):
     assert "create_all at application start-up" in r.evidence[0].message
 
 
+def test_migration_job_partial_create_table_statement_in_python_entry_module(evaluate):
+    files = {
+        "server.py": ('import psycopg2\n\ndef init_db(cur):\n    cur.execute(\n        """\n'
+                      '        CREATE TABLE IF NOT EXISTS orders (id UUID PRIMARY KEY)\n        """\n    )\n\n'
+                      'if __name__ == "__main__":\n    init_db(psycopg2.connect("").cursor())\n'),
+        "requirements.txt": "psycopg2-binary==2.9.9\n",
+        "k8s/api.yaml": deploy("api", command='["python", "server.py"]'),
+    }
+    r = evaluate("factor12.migration-job", files)
+    assert r.verdict is Verdict.PARTIAL
+    assert [(e.path, e.line) for e in r.evidence] == [("server.py", 5)]
+    assert "CREATE TABLE statement at application start-up" in r.evidence[0].message
+
+
+def test_migration_job_partial_ddl_in_other_language_source(evaluate):
+    files = {
+        "k8s/db.yaml": deploy("db", image="postgres:16.4-alpine"),
+        "k8s/worker.yaml": deploy("worker", command='["dotnet", "Worker.dll"]', image="registry.example.com/worker:1.0"),
+        "worker/Program.cs": 'class P {\n  void Open(DbCommand c) {\n    c.CommandText = @"CREATE TABLE IF NOT EXISTS items (id INT)";\n  }\n}\n',
+    }
+    r = evaluate("factor12.migration-job", files)
+    assert r.verdict is Verdict.PARTIAL
+    assert ("worker/Program.cs", 3) in [(e.path, e.line) for e in r.evidence]
+
+
 def test_migration_job_fail(evaluate):
     files = {"requirements.txt": "fastapi==0.115.0\nsqlalchemy==2.0.36\n", "k8s/api.yaml": deploy("api")}
     r = evaluate("factor12.migration-job", files)
     assert r.verdict is Verdict.FAIL
     assert ("requirements.txt", 2) in [(e.path, e.line) for e in r.evidence]
+
+
+def test_migration_job_compose_run_in_the_deploy_job_is_a_one_off(evaluate):
+    job = ("on:\n  workflow_dispatch:\njobs:\n  deploy:\n    runs-on: {runner}\n    steps:\n"
+           "      - run: docker compose build\n"
+           "      - run: docker compose run --rm web bash scripts/prestart.sh\n"
+           "      - run: docker compose up -d\n")
+    files = {
+        "requirements.txt": "fastapi==0.115.0\nsqlalchemy==2.0.36\n", "alembic.ini": "[alembic]\n",
+        "scripts/prestart.sh": "#!/bin/sh\nset -e\nalembic upgrade head\n",
+        "compose.yml": "services:\n  web:\n    build: .\n",
+        ".github/workflows/test.yml": job.format(runner="ubuntu-latest"),
+    }
+    assert evaluate("factor12.migration-job", files).verdict is Verdict.FAIL  # a CI test run is no release step
+    files[".github/workflows/deploy.yml"] = job.format(runner="self-hosted")
+    r = evaluate("factor12.migration-job", files)
+    assert r.verdict is Verdict.PASS
+    assert (r.evidence[0].path, r.evidence[0].line) == (".github/workflows/deploy.yml", 8)
 
 
 def test_migration_job_na(evaluate):
@@ -132,6 +175,27 @@ def test_admin_jobs_partial_when_no_script_has_a_job(evaluate):
     r = evaluate("factor12.admin-jobs", {"scripts/cleanup.sh": "#!/bin/sh\nrm -rf /tmp/x\n"})
     assert r.verdict is Verdict.PARTIAL  # the checklist has no fail for this item
     assert (r.evidence[0].path, r.evidence[0].line) == ("scripts/cleanup.sh", 1)
+
+
+def test_admin_jobs_recognises_an_unparseable_admin_script(evaluate):
+    legacy = 'import sys\n\ndef main(path):\n    print "importing %s" % path\n\nif __name__ == "__main__":\n    main(sys.argv[1])\n'
+    r = evaluate("factor12.admin-jobs", {"scripts/import_legacy.py": legacy, "k8s/api.yaml": deploy("api")})
+    assert r.verdict is Verdict.PARTIAL
+    assert (r.evidence[0].path, r.evidence[0].line) == ("scripts/import_legacy.py", 6)
+    assert "not parseable" in r.evidence[0].message
+
+
+def test_admin_jobs_evidence_once_per_job_across_overlays(evaluate):
+    files = {
+        "deploy/base/kustomization.yaml": "resources: [api.yaml, purge.yaml]\n",
+        "deploy/base/api.yaml": deploy("api"),
+        "deploy/base/purge.yaml": job("purge", '["./purge"]'),
+        "deploy/overlays/dev/kustomization.yaml": "resources: [../../base]\nnamespace: dev\n",
+        "deploy/overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n",
+    }
+    r = evaluate("factor12.admin-jobs", files)
+    assert r.verdict is Verdict.PASS
+    assert [e.message for e in r.evidence] == ["admin Job/purge"]
 
 
 def test_admin_jobs_na(evaluate):

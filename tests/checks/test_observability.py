@@ -84,6 +84,26 @@ def test_health_endpoint_pass_other_language(evaluate):
     assert (finding(result, True)[0].path, finding(result, True)[0].line) == ("cmd/server/main.go", 3)
 
 
+def test_health_endpoint_other_language_evidence_names_the_route(evaluate):
+    result = evaluate("observability.health-endpoint", {
+        "srv/server.go": 'package srv\nfunc routes() {\n\tmux.HandleFunc("/readyz", ready)\n}\n',
+    })
+    assert result.verdict is Verdict.PASS
+    assert finding(result, True)[0].message == "srv/server.go: route /readyz"
+
+
+def test_health_endpoint_pass_grpc_health_service_and_prefixed_route(evaluate):
+    result = evaluate("observability.health-endpoint", {
+        "svc/a/server.go": 'package main\nfunc main() {\n\thealthpb.RegisterHealthServer(srv, h)\n}\n',
+        "svc/b/server.py": 'import grpc\nfrom grpc_health.v1 import health_pb2_grpc\nhealth_pb2_grpc.add_HealthServicer_to_server(s, server)\n',
+        "svc/c/main.go": 'package main\nfunc main() {\n\tr.HandleFunc(base+"/_healthz", ok)\n}\n',
+    })
+    assert result.verdict is Verdict.PASS
+    where = {(e.path, e.line): e.message for e in finding(result, True)}
+    assert "gRPC health service" in where[("svc/a/server.go", 3)] and "gRPC health service" in where[("svc/b/server.py", 3)]
+    assert where[("svc/c/main.go", 3)] == "svc/c/main.go: route /_healthz"
+
+
 def test_health_endpoint_fail(evaluate):
     result = evaluate("observability.health-endpoint", {
         "app/main.py": 'import requests\nrequests.get("http://x/health", timeout=2)\nEXCLUDED = ["/health"]\n',
@@ -346,6 +366,16 @@ def test_alerting_fail_recording_rules_only(evaluate):
     result = evaluate("observability.alerting", {"k8s/api.yaml": workload("api"), "k8s/rules.yaml": recording})
     assert result.verdict is Verdict.FAIL
     assert any(e.ok is None and "recording rules only" in e.message for e in result.evidence)
+
+
+def test_alerting_otel_collector_receivers_are_not_alertmanager(evaluate):
+    collector = "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\nservice:\n  pipelines:\n    logs:\n      receivers: [otlp]\n      exporters: [debug]\n"
+    result = evaluate("observability.alerting", {"k8s/api.yaml": workload("api"), "collector/config.yaml": collector})
+    assert result.verdict is Verdict.FAIL
+    alertmanager = "route:\n  receiver: team\nreceivers:\n  - name: team\n"
+    result = evaluate("observability.alerting", {"k8s/api.yaml": workload("api"), "monitoring/alertmanager.yml": alertmanager})
+    assert result.verdict is Verdict.PASS
+    assert (finding(result, True)[0].path, finding(result, True)[0].line) == ("monitoring/alertmanager.yml", 3)
 
 
 def test_alerting_na_nothing_deployed(evaluate):
