@@ -304,11 +304,75 @@ def test_python_facts_without_import(make_repo):
     assert any(d.path == "app/broken.py" and "syntax error" in d.message for d in repo.diagnostics)
 
 
+def test_python_assignments_name_their_callee(make_repo):
+    repo = make_repo({"app/http.py": "import requests as rq\nS = rq.Session()\nN: int = 3\nclass C:\n    def __init__(self):\n        self.s = rq.Session()\n"})
+    [module] = repo.python.modules
+    assert [(a.target, a.value, a.call) for a in module.assignments] == [
+        ("S", None, "requests.Session"), ("N", 3, None), ("self.s", None, "requests.Session")]
+
+
 def test_python_from_imports_name_the_imported_objects(make_repo):
     repo = make_repo({"app/main.py": "from opentelemetry import trace, metrics as m\nfrom . import util\nfrom os import *\n"})
     [main] = [m for m in repo.python.modules if m.path == "app/main.py"]
     assert main.imports == [("opentelemetry", 1), (".", 2), ("os", 3)]
     assert main.from_imports == [("opentelemetry.trace", 1), ("opentelemetry.metrics", 1), (".util", 2)]
+
+
+def test_python_main_block_and_module_state(make_repo):
+    repo = make_repo({"app.py": """
+        from collections import defaultdict
+        from prometheus_client import Counter
+        votes = {}
+        seen = defaultdict(int)
+        ORDERS = Counter("orders_total", "Orders")
+        PLACES = ["a", "b"]
+
+        def vote(place):
+            votes[place] = votes.get(place, 0) + 1
+            ORDERS.inc()
+
+        def reset():
+            global seen
+            votes.clear()
+            seen = defaultdict(int)
+
+        def local_only():
+            votes = {}
+            votes["x"] = 1
+            del seen["y"]
+
+        if __name__ == "__main__":
+            vote("a")
+        """,
+        "lib.py": "x = {}\n",
+    })
+    module, lib = sorted(repo.python.modules, key=lambda m: m.path)
+    assert module.main_block == (22, 23)
+    assert module.module_state == [("votes", 3), ("seen", 4), ("PLACES", 6)]   # a metric Counter is no container
+    assert module.state_writes == [("vote", "votes", 9), ("reset", "votes", 14), ("local_only", "seen", 20)]
+    assert lib.main_block is None and lib.module_state == [("x", 1)] and lib.state_writes == []
+
+
+def test_python_cookie_keyed_module_state(make_repo):
+    repo = make_repo({"app/web.py": """
+        from fastapi import Cookie
+        from flask import request
+        SESSIONS = {}
+        CACHE = {}
+
+        def flask_view():
+            sid = request.cookies.get("sid")
+            return SESSIONS[sid], CACHE["static"]
+
+        def fastapi_view(sid: str = Cookie(None)):
+            SESSIONS.pop(sid, None)
+
+        def shadowed():
+            SESSIONS = {}
+            return SESSIONS[request.cookies["sid"]]
+        """})
+    [module] = repo.python.modules
+    assert module.cookie_state == [("SESSIONS", 8), ("SESSIONS", 11)]
 
 
 def test_ci_github_jobs_and_environments(make_repo):

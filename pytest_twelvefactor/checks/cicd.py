@@ -22,6 +22,7 @@ from ..model.kubernetes import STAGE_NAMES, K8sObject, as_dict, as_list
 from ..results import Evidence, Result, failed, not_applicable, partial, passed
 from . import check
 from .common import plural
+from .factor09_disposability import process_types
 
 K8S_DEPLOY = re.compile(
     r"(\bkubectl\b[^\n;&|]*\b(apply|replace|set\s+image|rollout\s+(restart|undo)|patch)\b|\bkubectl\b[^\n;&|]*\bcreate\s+-[fk]\b|"
@@ -168,7 +169,8 @@ def automated_deploy(repo) -> Result:
     otherwise) on push/tag/release/workflow_run, or an Argo CD/Flux object that syncs
     automatically → pass; deploys only by manual trigger, manual GitOps sync, or only to
     another target (SSH + compose, PaaS) → partial; no deploy → fail; nothing
-    deployable → n/a. Ephemeral CI clusters do not count."""
+    deployable (no Kubernetes, compose, Dockerfile or process type such as a server
+    script) → n/a. Ephemeral CI clusters do not count."""
     found = deploys(repo)
     k8s = repo.kubernetes.present
     evidence: list[Evidence] = []
@@ -199,10 +201,11 @@ def automated_deploy(repo) -> Result:
     if manual or other:
         return partial("deploys are manual" if manual and not other else "deploys go to another target" if not manual
                        else "deploys are manual or go to another target", evidence)
-    if not (k8s or repo.containers.compose_files or repo.containers.dockerfiles):
-        return not_applicable("nothing deployable (no Kubernetes, compose or Dockerfile)")
+    procs = [] if (k8s or repo.containers.compose_files or repo.containers.dockerfiles) else process_types(repo)[0]
+    if not (k8s or repo.containers.compose_files or repo.containers.dockerfiles or procs):
+        return not_applicable("nothing deployable (no Kubernetes, compose, Dockerfile or process type)")
     if not repo.ci.pipelines:
-        return failed("no CI pipeline deploys the application")
+        return failed("no CI pipeline deploys the application", [p.evidence("deployed by hand; no CI pipeline", False) for p in procs[:5]])
     return failed("no CI job deploys the application",
                   [Evidence(p.path, 1, "pipeline without a deploy step", False) for p in repo.ci.pipelines])
 

@@ -12,6 +12,7 @@ from ..results import Evidence, failed, not_applicable, partial, passed
 from . import check
 from .common import plural
 from .factor02_dependencies import app_roots, local_module_names
+from .factor09_disposability import process_types
 
 # Files that declare a multi-package workspace (monorepo).
 WORKSPACE_FILES = re.compile(
@@ -193,8 +194,10 @@ def env_deploys(repo):
     """One codebase deployed to several named environments. Pass: ≥2 stage environments from one
     source — Kustomize overlays over a shared base, one Helm chart with ``values-<env>`` files, or CI
     deploy jobs with ≥2 ``environment:`` names. Partial: ≥2 environments as full per-environment
-    copies (raw manifest folders, overlays without a shared base). Fail: one environment. Feature
-    variants are not environments; n/a when nothing describes a deployment."""
+    copies (raw manifest folders, overlays without a shared base). Fail: one environment — also an
+    app that runs (a process type: Dockerfile command, Procfile, server script) with no deployment
+    description, since no named target means one environment. Feature variants are not
+    environments; n/a when nothing describes a deployment and nothing runs."""
     k8s = repo.kubernetes
     evidence = []
     stages = [e for e in k8s.environments if e.is_stage or stage_like(e.name)]
@@ -239,6 +242,9 @@ def env_deploys(repo):
     compose = repo.containers.compose_files
     if not evidence and compose:
         evidence.append(Evidence(compose[0].path, 1, f"only a compose stack ({compose[0].path}): one environment", False))
+    procs = process_types(repo)[0] if not evidence else []
+    for proc in procs[:1]:
+        evidence.append(proc.evidence("runs without a deployment description that names an environment: one environment", False))
     if not evidence:
-        return not_applicable("no deployment description (Kubernetes, Helm, CI environments, compose)")
+        return not_applicable("no deployment description (Kubernetes, Helm, CI environments, compose) and no process type")
     return failed("one environment only", evidence)

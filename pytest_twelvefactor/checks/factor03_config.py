@@ -113,8 +113,10 @@ def literal_secret(name: str, value) -> bool:
     if not is_secret_name(name) or is_placeholder(value) or "$" in value:
         return False
     normalized = value.strip().upper().replace("-", "_")
-    if re.fullmatch(r"[A-Z][A-Z0-9_]*", normalized) and (set(name_words(value)) & (_SECRET_WORDS | {"KEY"}) or normalized == "_".join(name_words(name))):
-        return False  # an environment variable's name or an enum constant, not a value
+    identifier = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value.strip())  # "dev-secret-x" is a value, "DB_PASSWORD" a name
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", normalized) and ((identifier and set(name_words(value)) & (_SECRET_WORDS | {"KEY"}))
+                                                       or normalized == "_".join(name_words(name))):
+        return False  # an environment variable's name, an enum constant or the setting's own name, not a value
     return value.strip().lower() not in {w.lower() for w in name_words(name)}
 
 
@@ -651,7 +653,8 @@ def env_separation(repo):
     (workload env/args, ConfigMap key, Helm values, ``.env.<env>`` entries) differs between two named
     environments (Kustomize overlays, Helm ``values-<env>`` files, ``.env.{local,dev,prod}``; templates
     such as ``.env.example`` excluded). Otherwise one config for all → fail; n/a when there is no
-    configuration at all."""
+    configuration at all (settings hard-coded in source or Dockerfiles — factor03.no-hardcoded's
+    findings — are configuration too)."""
     evidence = []
     k8s = repo.kubernetes
     envs = [e for e in k8s.environments if e.is_stage or stage_like(e.name)]
@@ -687,11 +690,17 @@ def env_separation(repo):
         has_config = bool(k8s.objects("ConfigMap")) or any(
             c.get("env") or c.get("envFrom") for w in k8s.workloads for c in w.first.containers(init=True)
         ) or bool(repo.env_files) or any(m.env_reads or settings_classes(m) for m in repo.python.app_modules())
-        if not has_config:
-            return not_applicable("no configuration found (no ConfigMaps, env files, workload env or settings)")
+        hard_coded = [] if has_config else _python_findings(repo) + _other_source_findings(repo) + _dockerfile_findings(repo)
+        if not has_config and not hard_coded:
+            return not_applicable("no configuration found (no ConfigMaps, env files, workload env, settings or hard-coded settings)")
         env = k8s.environments[0] if k8s.environments else None
         path = (env.objects[0].path if env and env.objects else None)
-        evidence.append(Evidence(path, 1 if path else None, "one environment: the same configuration serves every deploy", False))
+        if hard_coded:
+            first = hard_coded[0]
+            evidence.append(Evidence(first.path, first.line, f"configuration hard-coded in the source ({first.message}): "
+                                                             "the same configuration serves every deploy", False))
+        else:
+            evidence.append(Evidence(path, 1 if path else None, "one environment: the same configuration serves every deploy", False))
     return failed("one configuration for all environments", evidence)
 
 

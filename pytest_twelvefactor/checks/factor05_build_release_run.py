@@ -8,6 +8,7 @@ from ..model.kubernetes import BACKING_IMAGE, BACKING_NAME, INFRA_IMAGE, image_t
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import grade_workloads, level_counts, plural
+from .factor09_disposability import process_types
 
 # --------------------------------------------------------------------------- Dockerfiles
 
@@ -118,8 +119,9 @@ def ci_publishing(repo) -> list[dict]:
 def ci_pipeline(repo):
     """Images are built by CI (docker/buildx/buildah/kaniko/az acr/gcloud/ko/jib/pack steps) and
     pushed to a registry: build and push → pass; built but never pushed (manual push, or copied
-    with `docker save`/scp) → partial; Dockerfiles but no CI build → fail; no Dockerfile and no
-    CI image build → n/a."""
+    with `docker save`/scp) → partial; Dockerfiles but no CI build → fail; an app run straight from
+    this repository's source (a server script started by hand) with no CI configuration at all →
+    fail; otherwise no Dockerfile and no CI image build (images built elsewhere) → n/a."""
     published = ci_publishing(repo)
     evidence = []
     for entry in published:
@@ -137,6 +139,10 @@ def ci_pipeline(repo):
         return partial("CI builds images but does not push them to a registry", evidence)
     dockerfiles = [d for d in repo.containers.dockerfiles if not _is_dev_dockerfile(d.path)]
     if not dockerfiles:
+        procs = [] if repo.ci.pipelines else [p for p in process_types(repo)[0] if p.by_hand]
+        if procs:
+            return failed("no CI configuration: nothing builds or releases the application",
+                          [p.evidence("built and run by hand; no CI pipeline", False) for p in procs[:5]])
         return not_applicable("no Dockerfile and no CI image build")
     evidence = [Evidence(d.path, 1, f"{d.path}: not built by any CI pipeline", False) for d in dockerfiles]
     evidence += [Evidence(p.path, 1, f"{p.path}: no image build step", None) for p in repo.ci.pipelines]

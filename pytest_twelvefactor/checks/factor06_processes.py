@@ -85,6 +85,27 @@ def code_local_state(repo) -> list[Evidence]:
                         continue
                     out.append(Evidence(module.path, call.line, f"{module.path}: {what} on the local disk ({call.name})", False))
                     break
+    return out + memory_state(repo)
+
+
+_HANDLER_DECORATOR = re.compile(r"\.(route|api_route|get|post|put|patch|delete|websocket)\(\)$")
+_CACHE_NAME = re.compile(r"cache|memo|lru", re.I)
+
+
+def memory_state(repo) -> list[Evidence]:
+    """Data kept in process memory: a module-level dict/list/set (not named as a cache) that a
+    request handler (a route-decorated function) changes in place — lost on restart, not shared
+    between replicas."""
+    out = []
+    for module in repo.python.app_modules():
+        handlers = {f.name for f in module.functions if any(_HANDLER_DECORATOR.search(d) for d in f.decorators)}
+        defined = dict(module.module_state)
+        reported = set()
+        for func, name, line in module.state_writes:
+            if func in handlers and name not in reported and not _CACHE_NAME.search(name):
+                reported.add(name)
+                out.append(Evidence(module.path, defined[name], f"{module.path}: module-level {name} holds data in process memory "
+                                                                 f"(request handler {func} changes it at line {line})", False))
     return out
 
 
@@ -93,8 +114,9 @@ def stateless(repo):
     """Long-running app workloads keep no state that must survive or be shared in the pod:
     a hostPath volume, or an emptyDir whose name or mount path says data (uploads, data,
     media, db, state …; not tmp/cache/scratch) → bad; an app StatefulSet (per-pod PVCs) →
-    partial; application code writing SQLite/shelve/disk-cache files counts against the item
-    too. All good → pass, some → partial, none → fail."""
+    partial; application code writing SQLite/shelve/disk-cache files or keeping request data in
+    process memory (:func:`memory_state`) counts against the item too, and decides it alone when
+    there are no workloads. All good → pass, some → partial, none → fail."""
     def grade(obj):
         findings = local_state(obj)
         if findings:
@@ -112,7 +134,7 @@ def stateless(repo):
     total = sum(counts.values())
     if not total:
         if code:
-            return failed("application code keeps local state on disk", evidence)
+            return failed("application code keeps local state (local disk or process memory)", evidence)
         return not_applicable("no long-running app workloads in Kubernetes manifests", evidence)
     if counts["bad"] == total:
         return failed(f"every app workload keeps local state ({plural(total, 'workload')})", evidence)
@@ -123,7 +145,7 @@ def stateless(repo):
         if counts["partial"]:
             parts.append(f"{plural(counts['partial'], 'app StatefulSet')}")
         if code:
-            parts.append(f"{plural(len(code), 'local-state call')} in code")
+            parts.append(f"{plural(len(code), 'local-state finding')} in code")
         return partial(", ".join(parts), evidence)
     return passed(f"all {plural(total, 'app workload')} are stateless", evidence)
 
@@ -174,13 +196,17 @@ def _session_settings(module):
 def external_sessions(repo):
     """Sessions live outside the process: token auth (JWT/JOSE libraries, OAuth2 bearer schemes),
     signed-cookie or Redis/DB/cache session backends → pass; a file or in-memory session backend
-    (SESSION_ENGINE …file, SESSION_TYPE filesystem, InMemoryBackend/MemoryStore) → fail, whatever
+    (SESSION_ENGINE …file, SESSION_TYPE filesystem, InMemoryBackend/MemoryStore), or a hand-rolled
+    one (a module-level dict/list indexed by a value read from a request cookie) → fail, whatever
     else is used; no authentication or session handling in the Python app code → n/a."""
     modules = repo.python.app_modules()
     if not modules:
         return not_applicable("no Python application source")
     good, bad = [], []
     for module in modules:
+        for name in dict.fromkeys(n for n, _ in module.cookie_state):
+            line = next(l for n, l in module.cookie_state if n == name)
+            bad.append(Evidence(module.path, line, f"{module.path}: per-client state in process memory ({name}) keyed by a cookie", False))
         for name, line in module.imported(*_TOKEN_IMPORTS):
             good.append(Evidence(module.path, line, f"{module.path}: token-based auth ({name})", True))
         for name, line in module.imported(*_SESSION_IMPORTS):

@@ -10,6 +10,7 @@ from ..model.python_source import is_test_path
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import grade_workloads, level_counts, plural
+from .factor09_disposability import process_types, script_servers
 
 _SERVER = re.compile(
     r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|uwsgi|runserver|flask\s+run|fastapi\s+(?:run|dev)|"
@@ -107,7 +108,9 @@ def self_binding(repo):
     option (uvicorn, gunicorn …), or EXPOSE in the Dockerfile that builds its image. A fixed port
     still counts; a port read from the environment is noted as bonus. A process bound only to a
     Unix socket, or with no port at all, fails. Web processes: Kubernetes app workloads with ports
-    or a Service; else compose app services with ports; else Dockerfiles whose CMD runs a server."""
+    or a Service; else compose app services with ports; else Dockerfiles whose CMD runs a server;
+    else Python scripts started by hand whose ``__main__`` block starts a server (``app.run(port=…)``,
+    ``uvicorn.run(…)``), which bind their port themselves."""
     if repo.kubernetes.workloads:
         evidence = grade_workloads(_web_workloads(repo), lambda o: ("good" if (r := _binding(repo, o))[0] else "bad", r[1], r[2]))
         return tally([e for e, _ in evidence], subject="web processes", na_reason="no web workloads (no app workload with ports or a Service)")
@@ -128,7 +131,28 @@ def self_binding(repo):
             if _SERVER.search(words) or expose:
                 line = expose.line if expose else (run or entry).line
                 evidence.append(Evidence(df.path, line, f"{df.path}: the image binds {('port ' + expose.value) if expose else 'its server port'} itself", True))
-    return tally(evidence, subject="web processes", na_reason="no web process found (no ports in manifests, compose or Dockerfiles)")
+    if not evidence:
+        servers = {module.path: (module, call) for module, call in script_servers(repo)}
+        for proc in process_types(repo)[0]:
+            if proc.by_hand and proc.path in servers:
+                evidence.append(_script_binding(*servers[proc.path]))
+    return tally(evidence, subject="web processes", na_reason="no web process found (no ports in manifests, compose, Dockerfiles or server scripts)")
+
+
+def _script_binding(module, call) -> Evidence:
+    """How a server started in a script's code binds its port (``port=``, or its positional place:
+    ``app.run(host, port)``, ``uvicorn.run(app, host, port)``)."""
+    index = 2 if call.endswith("uvicorn.run") else 1 if re.search(r"\.run(_server)?$", call.name) else None
+    port = call.kwargs.get("port", call.args[index] if index is not None and len(call.args) > index else "")
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        how = f"port {port}"
+    elif port == "":
+        how = "its default port"
+    else:
+        how = "a port set at start-up"
+    configurable = any(r.variable and "PORT" in r.variable.upper() for r in module.env_reads)
+    extra = "; port configurable from the environment" if configurable else ""
+    return Evidence(module.path, call.line, f"script {module.path}: {call.name} binds {how} itself{extra}", True)
 
 
 def _port_matches(target, container_ports: list[dict]) -> bool:

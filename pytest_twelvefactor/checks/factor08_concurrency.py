@@ -11,6 +11,8 @@ from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import grade_workloads, level_counts, plural
 from .factor06_processes import local_state
+from .factor09_disposability import process_modules
+from .factor09_disposability import process_types as deployed_process_types
 
 AUTOSCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
 _RESOURCE_TRIGGERS = ("cpu", "memory")
@@ -140,6 +142,14 @@ _BACKGROUND_SCHEDULERS = ("BackgroundScheduler", "AsyncIOScheduler", "GeventSche
 _REPEAT = ("repeat_every",)
 _CONSUMERS = ("basic_consume", "consume", "getone", "getmany", "subscribe", "blpop", "brpop", "xreadgroup")
 _QUEUE_LIBS = ("pika", "aio_pika", "aiokafka", "kafka", "confluent_kafka", "nats", "kombu", "aiormq")
+_QUEUE_ONLY_CONSUMERS = ("basic_consume", "blpop", "brpop", "xreadgroup")  # consume a queue whatever the client library
+
+
+def _consumer_calls(module) -> list:
+    """Queue-consuming calls: blocking list pops, stream group reads and AMQP consumers with any
+    client; generic consume/subscribe/getone/getmany only with a queue library imported."""
+    queue_lib = bool(module.imported(*_QUEUE_LIBS))
+    return [c for c in module.calls if (short := c.name.rsplit(".", 1)[-1]) in _CONSUMERS and (queue_lib or short in _QUEUE_ONLY_CONSUMERS)]
 
 
 def _command_findings(repo) -> list[Evidence]:
@@ -257,14 +267,36 @@ def process_types(repo):
 # --------------------------------------------------------------------------- autoscaling
 
 
-def _workers(repo):
-    return [w for w in repo.kubernetes.app_workloads(long_running=True) if w.role == "worker"]
+def _in_process_consumers(repo) -> dict[str, Evidence]:
+    """Workload ref -> why, for app workloads whose web process also consumes a queue in-process
+    (a web-framework module of the process's entry-module closure calls a queue consumer)."""
+    out: dict[str, Evidence] = {}
+    procs, _reason = deployed_process_types(repo)
+    for proc in procs:
+        if proc.obj is None or not proc.argv or proc.language != "python" or proc.obj.ref in out:
+            continue
+        modules, found_by = process_modules(repo, proc)
+        if "not resolved" in found_by:
+            continue
+        for module in modules:
+            calls = _consumer_calls(module) if module.imported(*_WEB_FRAMEWORKS) else []
+            if calls:
+                out[proc.obj.ref] = Evidence(module.path, calls[0].line, f"{proc.obj.ref}: worker too, its web process consumes a queue in-process ({calls[0].name})", None)
+                break
+    return out
+
+
+def _workers(repo, why: dict[str, Evidence] | None = None):
+    """Worker workloads: role worker, or an app whose web process consumes a queue in-process."""
+    why = _in_process_consumers(repo) if why is None else why
+    return [w for w in repo.kubernetes.app_workloads(long_running=True) if w.role == "worker" or (w.role == "app" and w.ref in why)]
 
 
 @check("factor08.worker-scaling")
 def worker_scaling(repo):
     """Every queue-worker workload (role worker: a celery/rq/dramatiq … command or a worker/
-    consumer name) is targeted by an HPA or KEDA ScaledObject that can scale it above one replica,
+    consumer name; also an app workload whose web process consumes a queue in-process) is
+    targeted by an HPA or KEDA ScaledObject that can scale it above one replica,
     in every environment. All → pass, some → partial, none → fail; no workers → n/a."""
     def judge(obj):
         for scaler in autoscalers(repo, obj):
@@ -273,8 +305,11 @@ def worker_scaling(repo):
         replicas = obj.replicas()
         return "bad", f"no autoscaler (replicas: {replicas if replicas is not None else 'unset'})", obj.line_of("spec", "replicas")
 
-    graded = grade_workloads(_workers(repo), judge)
-    return tally([e for e, _ in graded], subject="worker workloads", na_reason="no queue-worker workloads in Kubernetes manifests")
+    why = _in_process_consumers(repo)
+    workers = _workers(repo, why)
+    graded = grade_workloads(workers, judge)
+    reasons = [why[w.ref] for w in workers if w.ref in why]
+    return tally([e for e, _ in graded] + reasons, subject="worker workloads", na_reason="no queue-worker workloads in Kubernetes manifests")
 
 
 @check("factor08.hpa")
@@ -330,7 +365,8 @@ def event_driven(repo):
     """Queue workers scale on queue length: a KEDA ScaledObject with a non-CPU/memory trigger
     (rabbitmq, redis, kafka, SQS …) or an HPA on External/Object/Pods metrics → good; CPU or
     memory autoscaling only → partial; not autoscaled → bad. KEDA ScaledJobs count as event-driven
-    workers. All good → pass, none autoscaled → fail, else partial; no queue workers → n/a."""
+    workers; so does an app workload whose web process consumes a queue in-process. All good →
+    pass, none autoscaled → fail, else partial; no queue workers → n/a."""
     def grade(obj):
         scalers = autoscalers(repo, obj)
         if not scalers:
@@ -341,13 +377,16 @@ def event_driven(repo):
                 return "good", f"scales on {', '.join(sorted(set(events)))} via {scaler.kind}/{scaler.name} ({scaler.path}:{scaler.line})", obj.line
         return "partial", f"CPU/memory autoscaling only ({_describe(scalers[0])})", obj.line
 
-    graded = grade_workloads(_workers(repo), grade)
+    why = _in_process_consumers(repo)
+    workers = _workers(repo, why)
+    graded = grade_workloads(workers, grade)
     evidence = [e for e, _ in graded]
     for job in repo.kubernetes.unique_objects("ScaledJob"):
         triggers = sorted({str(as_dict(t).get("type")) for t in as_list(job.spec.get("triggers"))})
         evidence.append(Evidence(job.path, job.line, f"{job.ref}: KEDA ScaledJob on {', '.join(triggers) or 'no trigger'}", True))
     counts = level_counts(graded)
     counts["good"] += len(evidence) - len(graded)
+    evidence += [why[w.ref] for w in workers if w.ref in why]
     total = sum(counts.values())
     if not total:
         return not_applicable("no queue-worker workloads in Kubernetes manifests", evidence)

@@ -20,6 +20,7 @@ from ..model.kubernetes import BACKING_IMAGE, INFRA_IMAGE, K8sObject, as_dict, a
 from ..results import Evidence, Result, not_applicable, partial, tally
 from . import check
 from .common import judge_workloads, plural
+from .factor02_dependencies import NOT_DEPLOYED
 
 # --------------------------------------------------------------------------- process types
 
@@ -57,6 +58,7 @@ class Process:
     obj: K8sObject | None = None
     container: dict | None = None
     cmd_at: tuple[str, int] | None = None   # where the command is written, when not at (path, line)
+    by_hand: bool = False           # a script started by hand: nothing in the repository launches it
 
     @property
     def text(self) -> str:
@@ -273,9 +275,33 @@ def process_types(repo) -> tuple[list[Process], str]:
     CronJobs are admin processes, not process types), per distinct command
     across environments. Without Kubernetes: app services of the compose
     files (one-off services excluded), else Procfile entries, else each
-    Dockerfile's final command.
+    Dockerfile's final command, else each Python script that starts a web
+    server when run (``python app.py``; see :func:`script_servers`), started
+    by hand.
     """
     return _cached(repo, "processes", _process_types)
+
+
+# A web server started from Python code: always these calls; `<app>.run(…)` in modules of these frameworks.
+SCRIPT_SERVER_CALLS = ("uvicorn.run", "hypercorn.run", "waitress.serve", "web.run_app", "bjoern.run", "serve_forever")
+SCRIPT_RUN_FRAMEWORKS = ("flask", "quart", "sanic", "bottle", "dash", "connexion", "flask_socketio")
+
+
+def script_servers(repo) -> list[tuple[object, object]]:
+    """(module, call) for each app module with a ``if __name__ == "__main__":`` block that
+    starts a web server (uvicorn.run, waitress.serve, aiohttp run_app, Flask-style
+    ``app.run(…)`` …): a process type run as ``python <module>``. First server call per module."""
+    out = []
+    for module in repo.python.app_modules():
+        if module.main_block is None or NOT_DEPLOYED.search(module.path):
+            continue
+        framework = bool(module.imported(*SCRIPT_RUN_FRAMEWORKS))
+        for call in module.calls:
+            if call.endswith(*SCRIPT_SERVER_CALLS) or (framework and re.search(r"\.run(_server)?$", call.name)
+                                                         and call.name.count(".") == 1):
+                out.append((module, call))
+                break
+    return out
 
 
 def _process_types(repo) -> tuple[list[Process], str]:
@@ -338,7 +364,12 @@ def _process_types(repo) -> tuple[list[Process], str]:
             out.append(Process(f"image {dockerfile.path}", dockerfile.path, _dockerfile_line(dockerfile), argv, origin, dockerfile))
     if out:
         return out, ""
-    return [], "no process types found (no Kubernetes workloads, compose services, Procfile or Dockerfile command)"
+    for module, call in script_servers(repo):
+        out.append(Process(f"script {module.path}", module.path, call.line, ["python", module.path],
+                           f"{call.name} in the __main__ block of {module.path}, started by hand", by_hand=True))
+    if out:
+        return out, ""
+    return [], "no process types found (no Kubernetes workloads, compose services, Procfile, Dockerfile command or server script)"
 
 
 def _is_app_service(repo, svc) -> bool:
@@ -975,14 +1006,16 @@ def sigterm(repo) -> Result:
     """SIGTERM must reach the app process in the images the judged deployment runs:
     exec-form commands, an init (tini, dumb-init) or a shell that `exec`s the program
     pass; `sh -c` without `exec`, shell-form CMD/ENTRYPOINT and entrypoint scripts
-    without `exec` fail. All process types → pass, some → partial, none → fail."""
+    without `exec` fail. All process types → pass, some → partial, none → fail. Scripts
+    started by hand (no image, compose service or Procfile launches them) are not judged."""
     procs, reason = process_types(repo)
     evidence: list[Evidence] = []
     for proc in procs:
-        if not proc.argv:
+        if not proc.argv or proc.by_hand:
             evidence.append(proc.evidence(f"not judged: {proc.origin}", None))
             continue
         ok, why = signal_delivery(repo, proc.argv, proc.init)
         path, line = proc.cmd_at or (proc.path, proc.line)
         evidence.append(Evidence(path, line, f"{proc.name}: {why} ({proc.origin})", ok, proc.env))
-    return tally(evidence, subject="process types", na_reason=reason or "no process type with a known command")
+    return tally(evidence, subject="process types", na_reason=reason or (
+        "no image or launcher runs the process types" if procs and all(p.by_hand for p in procs) else "no process type with a known command"))

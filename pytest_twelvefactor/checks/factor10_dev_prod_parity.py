@@ -452,7 +452,9 @@ def named_environments(repo) -> dict[str, tuple[str | None, int | None, str]]:
 def staging(repo) -> Result:
     """A pre-production environment (stage staging/preprod, qa/uat or test) lets
     releases be tried before production: one → pass; several environments but no
-    pre-production one (dev + prod) → partial; a single environment → fail (waivable)."""
+    pre-production one (dev + prod) → partial; a single environment → fail (waivable), also
+    when an app runs (a process type) without any deployment description; n/a when nothing
+    is deployed or run."""
     found = named_environments(repo)
     evidence = [Evidence(p, l, how, stage in PRE_PROD or None) for stage, (p, l, how) in sorted(found.items())]
     pre = [s for s in found if s in PRE_PROD]
@@ -461,8 +463,11 @@ def staging(repo) -> Result:
     evidence.append(Evidence(None, None, "no staging, qa or test environment", False))
     if len(found) >= 2:
         return partial(f"{' + '.join(sorted(found))} only, no staging/qa environment", evidence)
-    if found or repo.kubernetes.environments or repo.containers.compose_files or repo.ci.pipelines:
+    described = found or repo.kubernetes.environments or repo.containers.compose_files or repo.ci.pipelines
+    procs = [] if described else process_types(repo)[0]
+    if described or procs:
         stage = next(iter(found), None)
+        evidence[:0] = [p.evidence("runs without a deployment description: one environment", None) for p in procs[:1]]
         return failed(f"one environment{f' ({stage})' if stage else ''}, no pre-production environment",
                       evidence)
-    return not_applicable("no deployment described")
+    return not_applicable("no deployment described and no process type")

@@ -10,6 +10,7 @@ from ..model.python_source import is_test_path
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
+from .factor09_disposability import process_types
 
 _HEALTH_PATH = re.compile(
     r"^/?(?:[\w.{}-]+/)*(health|healthz|healthcheck|health-check|health_check|livez|readyz|liveness|readiness|ping)"
@@ -474,10 +475,12 @@ def alerting(repo):
     Alertmanager configuration, Prometheus rule or Grafana alerting files, or alert resources
     in Terraform/Bicep. Rules that exist only for a local/demo stack (mounted by compose only, or
     under local/demo/example folders) or are off by default → partial; recording-only groups
-    are not alerting."""
+    are not alerting. n/a when nothing is deployed or run from the repository (no manifests,
+    Dockerfile, compose file, Terraform or process type such as a server script)."""
     k8s = repo.kubernetes
-    if not (k8s.present or repo.containers.dockerfiles or repo.containers.compose_files or repo.files.of("terraform")):
-        return not_applicable("nothing is deployed from this repository")
+    if not (k8s.present or repo.containers.dockerfiles or repo.containers.compose_files or repo.files.of("terraform")
+            or process_types(repo)[0]):
+        return not_applicable("nothing is deployed or run from this repository")
     alerting_ev, context = _alert_objects(repo)
     object_paths = {e.path for e in alerting_ev + context}
     compose_text = _compose_mounts(repo)

@@ -34,11 +34,21 @@ def _is_http(call: Call) -> bool:
     return bool(REQUESTS_CALL.match(call.name) or HTTPX_CALL.match(call.name) or AIOHTTP_CALL.match(call.name) or URLLIB_CALL.match(call.name))
 
 
+_SESSION_CTOR = re.compile(r"^requests(\.sessions)?\.[Ss]ession$")
+
+
+def session_call(module: PythonModule, call: Call) -> bool:
+    """An HTTP verb on a name the module binds to a ``requests.Session()`` (``payments.post``)."""
+    target, _, verb = call.name.rpartition(".")
+    return bool(target and re.fullmatch(_HTTP_VERBS, verb)) and any(
+        a.target == target and a.call and _SESSION_CTOR.match(a.call) for a in module.assignments)
+
+
 def outbound_calls(repo) -> list[tuple[PythonModule, Call]]:
-    """HTTP client calls/constructors and external-service SDK clients in application code."""
+    """HTTP client calls/constructors (requests Session methods too) and external-service SDK clients in application code."""
     return [
         (m, c) for m in repo.python.app_modules() for c in m.calls
-        if not c.decorator and (_is_http(c) or SDK_CALL.match(c.name))
+        if not c.decorator and (_is_http(c) or SDK_CALL.match(c.name) or session_call(m, c))
     ]
 
 
@@ -343,7 +353,7 @@ INGRESS_TIMEOUT_ANNOTATION = re.compile(r"(timeout|proxy-read|proxy-send)", re.I
 def _timeout_judgement(module: PythonModule, call: Call) -> tuple[bool, str] | None:
     name = call.name
     has_kw = any(_TIMEOUT_KW.search(k) for k in call.kwargs)
-    if REQUESTS_CALL.match(name):
+    if REQUESTS_CALL.match(name) or session_call(module, call):
         return has_kw, "timeout=" if has_kw else "no timeout= (requests waits forever)"
     if name.startswith("urllib.request.urlopen"):
         ok = has_kw or len(call.args) >= 3
@@ -389,8 +399,8 @@ def _proxy_timeouts(repo) -> list[Evidence]:
 @check("resilience.timeouts")
 def timeouts(repo) -> Result:
     """Every outbound call needs a bound so a slow dependency cannot hang the process:
-    requests/urllib/httpx/aiohttp calls and clients need an explicit timeout= (library
-    defaults are infinite or implicit), Redis/Postgres/Mongo/MySQL clients a socket/connect
+    requests/urllib/httpx/aiohttp calls and clients (calls on a requests Session too) need
+    an explicit timeout= (library defaults are infinite or implicit), Redis/Postgres/Mongo/MySQL clients a socket/connect
     timeout, SQLAlchemy engines a driver timeout in connect_args or the URL, Kubernetes
     API client calls _request_timeout. All calls bounded → pass; some, or only ingress/proxy
     timeouts → partial; none → fail; no outbound calls → pass if ingress timeouts exist,

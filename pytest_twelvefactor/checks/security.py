@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..model.kubernetes import K8sObject, as_dict, as_list
+from ..model.kubernetes import K8sObject, as_dict, as_list, selector_matches
 from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
@@ -239,8 +239,24 @@ def _fold(objects: list[K8sObject]) -> list[list[K8sObject]]:
     return list(groups.values())
 
 
+def _exposed_services(repo) -> list[K8sObject]:
+    """LoadBalancer/NodePort Services that select app pods: entry points that bypass any Ingress."""
+    k8s = repo.kubernetes
+    pods = [o for w in k8s.app_workloads(long_running=True) for o in w.variants.values()]
+    return [s for s in k8s.objects("Service") if s.spec.get("type") in ("LoadBalancer", "NodePort")
+            and any(o.env == s.env and selector_matches(s.selector(), o.pod_labels()) for o in pods)]
+
+
 def _entry_tls(obj: K8sObject) -> tuple[bool, int]:
     spec = obj.spec
+    if obj.kind == "Service":  # TLS at the cloud load balancer, or HTTPS ports only
+        key = next((k for k in obj.annotations if CLOUD_TLS_ANNOTATION.search(str(k))), None)
+        if key:
+            return True, obj.line_of("metadata", "annotations", key)
+        ports = [as_dict(p) for p in as_list(spec.get("ports"))]
+        https = bool(ports) and all(p.get("port") == 443 or str(p.get("name", "")).lower() == "https"
+                                    or str(p.get("appProtocol", "")).lower() == "https" for p in ports)
+        return https, obj.line_of("spec", "type")
     if obj.kind == "Ingress":
         if as_list(spec.get("tls")):
             return True, obj.line_of("spec", "tls")
@@ -290,7 +306,9 @@ def _mesh_mtls(repo) -> list[Evidence]:
 def tls(repo) -> Result:
     """Traffic should be encrypted at the edge and inside the cluster: every Ingress/
     Gateway/Route terminates TLS (spec.tls, HTTPS listeners or a cloud certificate
-    annotation; cert-manager is bonus evidence) in every environment, and a mesh
+    annotation; cert-manager is bonus evidence) in every environment, as does every
+    LoadBalancer/NodePort Service exposing app pods directly (a cloud load-balancer
+    certificate annotation, or HTTPS ports only), and a mesh
     provides mTLS (Istio STRICT/ISTIO_MUTUAL/injection, Linkerd, Consul). Both → pass
     (mTLS without any Ingress also passes); one of them, or TLS on some entries → partial;
     neither → fail; no entry point and no mesh → n/a."""
@@ -299,13 +317,15 @@ def tls(repo) -> Result:
         return not_applicable("no Kubernetes manifests")
     entries = [o for o in k8s.objects("Ingress", "Gateway", "Route")
                if o.kind != "Gateway" or o.api_version.startswith(("gateway.networking.k8s.io", "networking.istio.io"))]
+    entries += _exposed_services(repo)
     edge: list[Evidence] = []
     for group in _fold(entries):
         bad = [o for o in group if not _entry_tls(o)[0]]
         obj = (bad or group)[0]
         ok, line = _entry_tls(obj)
         scope = f" (in {', '.join(o.env or 'default' for o in bad)})" if bad and len(bad) < len(group) else ""
-        edge.append(Evidence(obj.path, line, f"{obj.ref}: " + ("TLS configured" if not bad else "no TLS") + scope, not bad))
+        ref = f"{obj.ref} ({obj.spec.get('type')})" if obj.kind == "Service" else obj.ref
+        edge.append(Evidence(obj.path, line, f"{ref}: " + ("TLS configured" if not bad else "no TLS") + scope, not bad))
     certs = [Evidence(o.path, o.line, f"{o.ref}: cert-manager certificate", None) for o in k8s.anywhere("Certificate", "ClusterIssuer", "Issuer")
              if "cert-manager" in o.api_version]
     for obj in k8s.unique_objects("Ingress"):

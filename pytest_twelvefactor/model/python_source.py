@@ -83,6 +83,10 @@ class PythonModule:
     env_reads: list[EnvRead] = field(default_factory=list)
     infinite_loops: list[int] = field(default_factory=list)
     comments: list[tuple[int, str]] = field(default_factory=list)
+    main_block: tuple[int, int] | None = None   # first and last line of a module-level `if __name__ == "__main__":`
+    module_state: list[tuple[str, int]] = field(default_factory=list)        # module-level names bound to a mutable container
+    state_writes: list[tuple[str, str, int]] = field(default_factory=list)   # (function, module-level name, line) changed in place
+    cookie_state: list[tuple[str, int]] = field(default_factory=list)        # (module-level container, line) keyed by a request cookie
 
     @property
     def is_test(self) -> bool:
@@ -253,6 +257,102 @@ class _Extractor(ast.NodeVisitor):
 
 
 _COMMENT = re.compile(r"#\s*(twelvefactor:.*)$")
+_CONTAINER_CALLS = ("dict", "list", "set", "collections.defaultdict", "collections.OrderedDict", "collections.Counter", "collections.deque")
+_MUTATORS = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault", "pop",
+                       "popitem", "popleft", "clear", "remove", "discard"})
+
+
+def _is_main_guard(node: ast.AST) -> bool:
+    if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+            and isinstance(node.test.ops[0], ast.Eq)):
+        return False
+    sides = [node.test.left, node.test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and \
+        any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+
+
+def _own_nodes(func: ast.AST):
+    """The nodes of a function body, not descending into nested functions, lambdas or classes."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _module_state(tree: ast.Module, module: PythonModule, aliases: dict[str, str]) -> None:
+    """The `__main__` block, module-level mutable containers and the functions that change them in place."""
+    for node in tree.body:
+        if _is_main_guard(node) and module.main_block is None:
+            module.main_block = (node.lineno, getattr(node, "end_lineno", None) or node.lineno)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) and node.value else []
+        value = getattr(node, "value", None)
+        container = isinstance(value, (ast.Dict, ast.List, ast.Set)) or (
+            isinstance(value, ast.Call) and (_dotted(value.func, aliases) or "") in _CONTAINER_CALLS)
+        if container:
+            module.module_state.extend((t.id, node.lineno) for t in targets if isinstance(t, ast.Name))
+    names = {name for name, _ in module.module_state}
+    if not names:
+        return
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        nodes = list(_own_nodes(func))
+        declared = {n for node in nodes if isinstance(node, ast.Global) for n in node.names}
+        local = {a.arg for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+        local |= {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)} - declared
+        for node in nodes:
+            target = None
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) and isinstance(node.value, ast.Name):
+                target = node.value.id
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
+                    and isinstance(node.func.value, ast.Name):
+                target = node.func.value.id
+            if target in names and target not in local:
+                module.state_writes.append((func.name, target, node.lineno))
+    module.state_writes.sort(key=lambda write: (write[2], write[0], write[1]))
+
+
+def _reads_cookie(node: ast.AST) -> bool:
+    """The expression reads a request cookie: ``request.cookies…``, Django's ``request.COOKIES``, FastAPI ``Cookie()``."""
+    return any((isinstance(n, ast.Attribute) and n.attr in ("cookies", "COOKIES"))
+               or (isinstance(n, ast.Call) and (_dotted(n.func, {}) or "").rsplit(".", 1)[-1] == "Cookie") for n in ast.walk(node))
+
+
+def _cookie_state(tree: ast.Module, module: PythonModule) -> None:
+    """Module-level containers indexed by a value read from a request cookie (``CARTS[cart_id]``,
+    ``SESSIONS.get(request.cookies["sid"])``): per-client state in process memory, a hand-rolled session."""
+    names = {name for name, _ in module.module_state}
+    if not names:
+        return
+    found = set()
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        nodes = list(_own_nodes(func))
+        positional = func.args.posonlyargs + func.args.args
+        args = positional + func.args.kwonlyargs
+        defaults = [None] * (len(positional) - len(func.args.defaults)) + func.args.defaults + func.args.kw_defaults
+        declared = {n for node in nodes if isinstance(node, ast.Global) for n in node.names}
+        local = {a.arg for a in args} | ({n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - declared)
+        keys = {a.arg for a, d in zip(args, defaults)  # FastAPI: cart: str = Cookie(None) / Annotated[str, Cookie()]
+                if any(x is not None and _reads_cookie(x) for x in (d, a.annotation))}
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and _reads_cookie(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                keys |= {t.id for t in targets if isinstance(t, ast.Name)}
+        for node in nodes:
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                name, key = node.value.id, node.slice
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.attr in ("get", "setdefault", "pop") and node.args:
+                name, key = node.func.value.id, node.args[0]
+            else:
+                continue
+            if name in names and name not in local and (_reads_cookie(key) or any(isinstance(n, ast.Name) and n.id in keys for n in ast.walk(key))):
+                found.add((name, node.lineno))
+    module.cookie_state = sorted(found, key=lambda item: (item[1], item[0]))
 
 
 def extract(path: str, text: str) -> PythonModule:
@@ -260,7 +360,10 @@ def extract(path: str, text: str) -> PythonModule:
         warnings.simplefilter("ignore")
         tree = ast.parse(text, filename=path)
     module = PythonModule(path)
-    _Extractor(module).visit(tree)
+    extractor = _Extractor(module)
+    extractor.visit(tree)
+    _module_state(tree, module, extractor.aliases)
+    _cookie_state(tree, module)
     if "twelvefactor:" in text:
         for number, line in enumerate(text.split("\n"), start=1):
             match = _COMMENT.search(line)

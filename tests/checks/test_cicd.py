@@ -163,6 +163,13 @@ def test_automated_deploy_fail_kind_cluster_does_not_count(evaluate):
     assert find(result, "pipeline without a deploy step").path == ".github/workflows/e2e.yml"
 
 
+def test_automated_deploy_fail_server_script_deployed_by_hand(evaluate):
+    script = "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\nif __name__ == '__main__':\n    uvicorn.run(app)\n"
+    result = evaluate("cicd.automated-deploy", {"main.py": script})
+    assert result.verdict is Verdict.FAIL
+    assert (result.evidence[0].path, result.evidence[0].line) == ("main.py", 6)
+
+
 def test_automated_deploy_na(evaluate):
     assert evaluate("cicd.automated-deploy", {"README.md": "# lib\n"}).verdict is Verdict.NA
 

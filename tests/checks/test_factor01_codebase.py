@@ -193,6 +193,14 @@ def test_env_deploys_fail_compose_only(evaluate):
     assert result.evidence[0].path == "docker-compose.yml"
 
 
+def test_env_deploys_fail_app_run_by_hand_is_one_environment(evaluate):
+    script = "from flask import Flask\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run(port=5000)\n"
+    result = evaluate("factor01.env-deploys", {"app.py": script})
+    assert result.verdict.value == "fail"
+    assert (result.evidence[0].path, result.evidence[0].line, result.evidence[0].ok) == ("app.py", 5, False)
+    assert "one environment" in result.evidence[0].message
+
+
 def test_env_deploys_na_without_deployment(evaluate):
     result = evaluate("factor01.env-deploys", {"app.py": "print(1)\n"})
     assert result.verdict.value == "n/a"

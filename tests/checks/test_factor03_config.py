@@ -220,6 +220,17 @@ def test_no_hardcoded_placeholders_and_references_are_not_credentials(evaluate):
     assert result.verdict.value == "pass"
 
 
+def test_no_hardcoded_fail_secret_constant_whose_value_mentions_secret(evaluate):
+    # hyphens make it a value, not an environment variable's name like "APP_SECRET_KEY"
+    result = evaluate("factor03.no-hardcoded", {
+        "app.py": 'from flask import Flask\nSECRET_KEY = "dev-secret-do-not-use"\nSECRET_KEY_ENV = "APP_SECRET_KEY"\napp = Flask(__name__)\n',
+    })
+    assert result.verdict.value == "fail"
+    assert [(e.path, e.line, e.ok) for e in result.evidence] == [("app.py", 2, False)]
+    assert "literal credential assigned to SECRET_KEY" in result.evidence[0].message
+    _no_secret(result, "dev-secret-do-not-use")
+
+
 def test_no_hardcoded_na(evaluate):
     assert evaluate("factor03.no-hardcoded", {"README.md": "x\n"}).verdict.value == "n/a"
 
@@ -267,6 +278,15 @@ def test_env_separation_fail_one_environment(evaluate):
     result = evaluate("factor03.env-separation", {"k8s/deploy.yaml": deployment(env_from=CM_ENV_FROM), "k8s/cm.yaml": CONFIGMAP})
     assert result.verdict.value == "fail"
     assert "one environment" in result.evidence[0].message
+
+
+def test_env_separation_fail_configuration_hard_coded_in_source(evaluate):
+    result = evaluate("factor03.env-separation", {"app.py": 'DB_PASSWORD = "hunter2-prod"\nprint(DB_PASSWORD)\n'})
+    assert result.verdict.value == "fail"
+    ev = result.evidence[0]
+    assert (ev.path, ev.line, ev.ok) == ("app.py", 1, False)
+    assert "configuration hard-coded in the source" in ev.message
+    _no_secret(result, "hunter2-prod")
 
 
 def test_env_separation_na(evaluate):

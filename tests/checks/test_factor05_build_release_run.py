@@ -159,6 +159,13 @@ def test_ci_pipeline_fail_ci_without_build(evaluate):
     assert "build no images" in result.summary
 
 
+def test_ci_pipeline_fail_app_without_any_ci(evaluate):
+    script = "from flask import Flask\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run(port=5000)\n"
+    result = evaluate("factor05.ci-pipeline", {"app.py": script, "requirements.txt": "flask==3.0.3\n"})
+    assert result.verdict.value == "fail" and "no CI configuration" in result.summary
+    assert (result.evidence[0].path, result.evidence[0].line, result.evidence[0].ok) == ("app.py", 5, False)
+
+
 def test_ci_pipeline_na(evaluate):
     result = evaluate("factor05.ci-pipeline", {"app.py": "print('hi')\n"})
     assert result.verdict.value == "n/a"

@@ -93,6 +93,28 @@ def test_stateless_fail_hostpath_and_data_emptydir(evaluate):
     assert (empty.path, empty.line) == ("k8s/ui.yaml", 13)
 
 
+def test_stateless_fail_request_data_in_process_memory_without_workloads(evaluate):
+    source = """
+    from flask import Flask, request
+    app = Flask(__name__)
+    votes = {}
+    _token_cache = {}
+
+    @app.route("/vote", methods=["POST"])
+    def vote():
+        votes[request.form["place"]] = 1
+        _token_cache["t"] = 1
+        return "ok"
+
+    def reset():
+        votes.clear()
+    """
+    result = evaluate("factor06.stateless", {"app.py": source})
+    assert result.verdict.value == "fail"
+    assert [(e.path, e.line, e.ok) for e in result.evidence] == [("app.py", 3, False)]
+    assert "module-level votes holds data in process memory (request handler vote changes it at line 8)" in result.evidence[0].message
+
+
 def test_stateless_na_without_kubernetes(evaluate):
     assert evaluate("factor06.stateless", {"app/main.py": "x = 1\n"}).verdict.value == "n/a"
 
@@ -122,6 +144,29 @@ def test_external_sessions_fail_filesystem(evaluate):
     ev = result.evidence[0]
     assert (ev.path, ev.line, ev.ok) == ("app/web.py", 3, False)
     assert "SESSION_TYPE" in ev.message
+
+
+def test_external_sessions_fail_cookie_keyed_state_in_process_memory(evaluate):
+    source = """
+    from flask import Flask, request
+    app = Flask(__name__)
+    CARTS = {}
+    THEMES = {"dark": 1}
+
+    @app.route("/cart", methods=["POST"])
+    def add():
+        cart_id = request.cookies.get("cart")
+        CARTS.setdefault(cart_id, []).append(request.get_json())
+        return "ok"
+
+    @app.route("/theme")
+    def theme():
+        return str(THEMES.get("dark")) + request.cookies.get("lang", "en")
+    """
+    result = evaluate("factor06.external-sessions", {"app/web.py": source})
+    assert result.verdict.value == "fail"
+    assert [(e.path, e.line, e.ok) for e in result.evidence] == [("app/web.py", 9, False)]
+    assert "per-client state in process memory (CARTS) keyed by a cookie" in result.evidence[0].message
 
 
 def test_external_sessions_na_no_auth(evaluate):

@@ -105,6 +105,18 @@ def test_self_binding_pass_dockerfile_without_kubernetes(evaluate):
     assert (result.evidence[0].path, result.evidence[0].line) == ("Dockerfile", 2)
 
 
+def test_self_binding_pass_script_that_runs_its_server(evaluate):
+    script = (
+        "import os\nimport uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\n"
+        "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=int(os.getenv('PORT', '8000')))\n"
+    )
+    result = evaluate("factor07.self-binding", {"main.py": script})
+    assert result.verdict.value == "pass"
+    ev = result.evidence[0]
+    assert (ev.path, ev.line, ev.ok) == ("main.py", 7, True)
+    assert "uvicorn.run binds a port set at start-up itself; port configurable from the environment" in ev.message
+
+
 def test_self_binding_na(evaluate):
     worker = deploy("worker", port=None, container_extra='\n          args: ["celery", "-A", "app", "worker"]')
     assert evaluate("factor07.self-binding", {"k8s/worker.yaml": worker}).verdict.value == "n/a"

@@ -171,6 +171,25 @@ def test_worker_scaling_fail(evaluate):
     assert "no autoscaler (replicas: unset)" in result.evidence[0].message
 
 
+IN_PROCESS_CONSUMER = {
+    "Dockerfile": 'FROM python:3.12-slim\nCMD ["python", "server.py"]\n',
+    "server.py": (
+        "import threading\nimport redis\nfrom flask import Flask\n\napp = Flask(__name__)\nqueue = redis.Redis()\n\n"
+        "def consume():\n    while True:\n        queue.blpop('orders', timeout=5)\n\n"
+        "if __name__ == '__main__':\n    threading.Thread(target=consume, daemon=True).start()\n    app.run(port=8080)\n"
+    ),
+    "k8s/api.yaml": deploy("api", replicas=2),
+}
+
+
+def test_worker_items_count_a_web_process_consuming_a_queue_in_process(evaluate):
+    result = evaluate("factor08.worker-scaling", IN_PROCESS_CONSUMER)
+    assert result.verdict.value == "fail"
+    assert [(e.path, e.line, e.ok) for e in result.evidence] == [("k8s/api.yaml", 6, False), ("server.py", 10, None)]
+    assert "consumes a queue in-process (queue.blpop)" in result.evidence[1].message
+    assert evaluate("factor08.event-driven", IN_PROCESS_CONSUMER).verdict.value == "fail"
+
+
 def test_worker_scaling_na(evaluate):
     assert evaluate("factor08.worker-scaling", {"k8s/api.yaml": deploy("api")}).verdict.value == "n/a"
 

@@ -183,6 +183,33 @@ def test_graceful_shutdown_na_without_process_types(evaluate):
     assert r.verdict is Verdict.NA
 
 
+FLASK_SCRIPT = """
+from flask import Flask
+app = Flask(__name__)
+
+@app.route("/")
+def index():
+    return "hi"
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=5000)
+"""
+
+
+def test_script_that_starts_a_server_is_a_process_type_started_by_hand(evaluate):
+    files = {"app.py": FLASK_SCRIPT, "requirements.txt": "flask\n"}
+    r = evaluate("factor09.graceful-shutdown", files)
+    assert r.verdict is Verdict.FAIL
+    assert (r.evidence[0].path, r.evidence[0].line) == ("app.py", 9) and r.evidence[0].message.startswith("script app.py:")
+    assert evaluate("factor09.fast-startup", files).verdict is Verdict.PASS
+    r = evaluate("factor09.sigterm", files)  # no image or launcher: nothing to deliver the signal
+    assert r.verdict is Verdict.NA and "started by hand" in r.evidence[0].message
+
+
+def test_script_that_starts_no_server_is_no_process_type(evaluate):
+    assert evaluate("factor09.graceful-shutdown", {"tool.py": LOOP}).verdict is Verdict.NA
+
+
 # ---------------------------------------------------------------- prestop
 
 PRESTOP = """

@@ -207,5 +207,12 @@ def test_staging_fail_single_environment(evaluate):
     assert r.verdict is Verdict.FAIL and "one environment" in r.summary
 
 
+def test_staging_fail_app_run_by_hand_is_one_environment(evaluate):
+    script = "import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\n\nif __name__ == '__main__':\n    uvicorn.run(app, port=8000)\n"
+    r = evaluate("factor10.staging", {"main.py": script})
+    assert r.verdict is Verdict.FAIL and "one environment" in r.summary
+    assert (r.evidence[0].path, r.evidence[0].line) == ("main.py", 6)
+
+
 def test_staging_na_without_deployment(evaluate):
     assert evaluate("factor10.staging", {"app.py": "print(1)\n"}).verdict is Verdict.NA

@@ -202,6 +202,30 @@ def test_centralized_na_nothing_deployed(evaluate):
     assert evaluate("factor11.centralized", {"lib/x.py": "X = 1\n"}).verdict is Verdict.NA
 
 
+PRINTING_SCRIPT = """
+from flask import Flask
+app = Flask(__name__)
+
+@app.route("/")
+def index():
+    print("index requested")
+    return "hi"
+
+if __name__ == "__main__":
+    app.run(port=5000)
+"""
+
+
+def test_script_started_by_hand_is_judged_as_a_process_type(evaluate):
+    files = {"app.py": PRINTING_SCRIPT}
+    expected = {"factor11.stdout": Verdict.PASS, "factor11.structured": Verdict.FAIL,
+                "factor11.dynamic-level": Verdict.FAIL, "factor11.centralized": Verdict.FAIL}
+    for item, verdict in expected.items():
+        r = evaluate(item, files)
+        assert r.verdict is verdict, (item, r.summary)
+    assert evaluate("factor11.structured", files).evidence[0].message.startswith("script app.py:")
+
+
 # ---------------------------------------------------------------- aggregation
 
 def test_aggregation_pass(evaluate):

@@ -382,6 +382,12 @@ def test_alerting_na_nothing_deployed(evaluate):
     assert evaluate("observability.alerting", {"lib.py": "x = 1\n"}).verdict is Verdict.NA
 
 
+def test_alerting_fail_server_script_run_by_hand(evaluate):
+    script = "from flask import Flask\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run(port=5000)\n"
+    result = evaluate("observability.alerting", {"app.py": script})
+    assert result.verdict is Verdict.FAIL and "no alert rules" in result.summary
+
+
 def test_health_and_metrics_failures_point_at_the_web_app(evaluate):
     files = {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
     health = evaluate("observability.health-endpoint", files)

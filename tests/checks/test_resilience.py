@@ -292,6 +292,26 @@ def test_timeouts_partial_some(evaluate):
     assert (ev.path, ev.line, ev.ok) == ("app/other.py", 5, False)
 
 
+def test_timeouts_calls_on_a_requests_session_are_judged(evaluate):
+    source = """
+    import requests
+
+    payments = requests.Session()
+
+
+    def refund(url):
+        return payments.post(url, json={}, timeout=5)
+
+
+    def charge(url):
+        return payments.post(url, json={})
+    """
+    result = evaluate("resilience.timeouts", {"app/payments.py": source})
+    assert result.verdict is Verdict.PARTIAL
+    assert [(e.line, e.ok) for e in result.evidence] == [(7, True), (11, False)]
+    assert result.evidence[1].message == "payments.post: no timeout= (requests waits forever)"
+
+
 def test_timeouts_partial_ingress_only(evaluate):
     result = evaluate("resilience.timeouts", {"app/other.py": NO_TIMEOUT, "k8s/ingress.yaml": INGRESS_TIMEOUT})
     assert result.verdict is Verdict.PARTIAL

@@ -266,6 +266,19 @@ def test_tls_worst_environment_decides(evaluate):
     assert ev.path == "k8s/base/ingress.yaml"
 
 
+def test_tls_load_balancer_service_exposing_app_pods_is_an_entry_point(evaluate):
+    service = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n{notes}spec:\n  type: LoadBalancer\n"
+               "  selector: {{app: web}}\n  ports:\n    - port: 80\n      targetPort: 8000\n")
+    files = {"k8s/web.yaml": deployment("web"), "k8s/svc.yaml": service.format(notes="")}
+    result = evaluate("security.tls", files)
+    assert result.verdict is Verdict.FAIL
+    ev = find(result, "Service/web (LoadBalancer): no TLS")
+    assert (ev.path, ev.line, ev.ok) == ("k8s/svc.yaml", 6, False)
+    notes = "  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn:aws:acm:eu-west-1:1:certificate/x\n"
+    files["k8s/svc.yaml"] = service.format(notes=notes)
+    assert evaluate("security.tls", files).verdict is Verdict.PARTIAL
+
+
 def test_tls_na(evaluate):
     assert evaluate("security.tls", {"k8s/api.yaml": deployment("api")}).verdict is Verdict.NA
 
