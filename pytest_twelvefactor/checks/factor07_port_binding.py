@@ -392,7 +392,9 @@ def metrics_port(repo):
         return not_applicable("no application source to look for a metrics endpoint")
     endpoints = _metrics_endpoints(repo)
     if not endpoints:
-        return failed("no /metrics endpoint in the application code")
+        from .observability import _web_apps
+
+        return failed("no /metrics endpoint in the application code", _web_apps(repo, "exposes no /metrics endpoint"))
     declared = _declared_ports(repo)
     evidence = []
     for path, line, what, port in endpoints:

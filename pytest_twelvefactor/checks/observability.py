@@ -405,7 +405,7 @@ def tracing(repo):
     if vendor:
         names = sorted({m.group(1) or m.group(2) for e in vendor if (m := re.search(r"imports (\S+)|(sentry_sdk)", e.message))})
         return partial(f"vendor/LLM tracing only ({', '.join(names) or 'configured by env'}); no OpenTelemetry", vendor)
-    return failed("no tracing (no OpenTelemetry, no vendor tracing)", exporters)
+    return failed("no tracing (no OpenTelemetry, no vendor tracing)", exporters + _web_apps(repo, "is not instrumented for tracing"))
 
 
 # --------------------------------------------------------------------------- alerting
@@ -512,4 +512,8 @@ def alerting(repo):
         return passed(f"{plural(len(alerting_ev), 'alerting definition')}", alerting_ev + limited + context)
     if limited:
         return partial("alerting only in a local/demo stack or off by default", limited + context)
-    return failed("no alert rules (PrometheusRule, Alertmanager, Grafana alerting, Terraform alerts)", context)
+    monitoring = [
+        Evidence(o.path, o.line, f"{o.kind}/{o.name}: scrapes metrics, but no alert rule uses them", None)
+        for o in k8s.anywhere("ServiceMonitor", "PodMonitor")
+    ]
+    return failed("no alert rules (PrometheusRule, Alertmanager, Grafana alerting, Terraform alerts)", context + monitoring)
