@@ -857,7 +857,6 @@ def secret_store(repo):
     workloads = k8s.workloads
     variants = [(w, o) for w in workloads for o in w.variants.values()]
     referenced = {n for _, o in variants for n in _secret_refs(o)}
-    mounted = {n for _, o in variants for n in _csi_classes(o)}
     wired, unused = [], []
     for store in stores:
         if store.kind == "SecretProviderClass":

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from . import yamlio
 from .discovery import Diagnostic, FileIndex, ci_system
 from .kubernetes import as_dict, as_list
-from .textio import UnreadableFile, read_text
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,8 @@ class CIModel:
         self.pipelines: list[Pipeline] = []
         for path in index.of("ci"):
             system = ci_system(path) or "other"
-            try:
-                text = read_text(index.abspath(path))
-            except UnreadableFile as exc:
-                diagnostics.append(Diagnostic(path, str(exc)))
+            text = index.read(path, diagnostics)
+            if text is None:
                 continue
             lines = text.split("\n")
             if system == "jenkins":

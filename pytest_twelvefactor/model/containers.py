@@ -13,7 +13,6 @@ from dockerfile_parse import DockerfileParser
 from . import yamlio
 from .discovery import Diagnostic, FileIndex
 from .kubernetes import as_dict, as_list
-from .textio import UnreadableFile, read_text
 
 
 @dataclass(frozen=True)
@@ -253,10 +252,8 @@ class ContainerModel:
         self.dockerfiles: list[Dockerfile] = []
         self.compose_files: list[ComposeFile] = []
         for path in index.of("dockerfile"):
-            try:
-                text = read_text(index.abspath(path))
-            except UnreadableFile as exc:
-                diagnostics.append(Diagnostic(path, str(exc)))
+            text = index.read(path, diagnostics)
+            if text is None:
                 continue
             try:
                 dockerfile = parse_dockerfile(path, text)
@@ -268,12 +265,11 @@ class ContainerModel:
                 continue
             self.dockerfiles.append(dockerfile)
         for path in index.of("compose"):
-            try:
-                text = read_text(index.abspath(path))
-                compose = parse_compose(path, text)
-            except UnreadableFile as exc:
-                diagnostics.append(Diagnostic(path, str(exc)))
+            text = index.read(path, diagnostics)
+            if text is None:
                 continue
+            try:
+                compose = parse_compose(path, text)
             except Exception as exc:
                 diagnostics.append(Diagnostic(path, yamlio.describe_error(exc)))
                 continue

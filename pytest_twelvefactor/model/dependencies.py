@@ -15,7 +15,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .discovery import Diagnostic, FileIndex
-from .textio import UnreadableFile, read_text
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 _URL_CRED = re.compile(r"([a-z][a-z0-9+.-]*://)([^/@\s:]+)(:[^/@\s]*)?@", re.I)
@@ -107,11 +106,7 @@ class DependencyModel:
         self.files.sort(key=lambda f: f.path)
 
     def _text(self, path: str) -> str | None:
-        try:
-            return read_text(self.index.abspath(path))
-        except UnreadableFile as exc:
-            self.diagnostics.append(Diagnostic(path, str(exc)))
-            return None
+        return self.index.read(path, self.diagnostics)
 
     def _requirements(self, path: str, chain: tuple[str, ...]) -> DependencyFile | None:
         if path in chain:

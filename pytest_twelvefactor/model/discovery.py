@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from .textio import UnreadableFile, read_text
+
 SKIP_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".venv", "venv", "env", ".env.d", "node_modules", "__pycache__",
@@ -124,6 +126,14 @@ class FileIndex:
 
     def abspath(self, rel: str) -> Path:
         return self.root / PurePosixPath(rel)
+
+    def read(self, rel: str, diagnostics: list[Diagnostic]) -> str | None:
+        """A file's text, or ``None`` with a diagnostic saying why it cannot be used."""
+        try:
+            return read_text(self.abspath(rel))
+        except UnreadableFile as exc:
+            diagnostics.append(Diagnostic(rel, str(exc)))
+            return None
 
 
 def _gitignore_spec(dirpath: Path) -> pathspec.PathSpec | None:

@@ -22,7 +22,6 @@ from typing import Iterable, Iterator
 
 from . import yamlio
 from .discovery import Diagnostic, FileIndex
-from .textio import UnreadableFile, read_text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob", "Rollout", "DeploymentConfig")
 LONG_RUNNING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Rollout", "DeploymentConfig")
@@ -511,11 +510,7 @@ class KubernetesModel:
             self.kustomizations[kust.directory] = kust
 
     def _read(self, path: str) -> str | None:
-        try:
-            return read_text(self.index.abspath(path))
-        except UnreadableFile as exc:
-            self.diagnostics.append(Diagnostic(path, str(exc)))
-            return None
+        return self.index.read(path, self.diagnostics)
 
     # -- the judged deployment -------------------------------------------------------------
     def objects_in_files(self, paths: Iterable[str]) -> list[K8sObject]:

@@ -17,7 +17,6 @@ import warnings
 from dataclasses import dataclass, field
 
 from .discovery import Diagnostic, FileIndex
-from .textio import UnreadableFile, read_text
 
 MAX_STRING = 400
 
@@ -378,10 +377,8 @@ class PythonModel:
         for path in index.of("python"):
             if path.endswith(".pyi"):
                 continue
-            try:
-                text = read_text(index.abspath(path))
-            except UnreadableFile as exc:
-                diagnostics.append(Diagnostic(path, str(exc)))
+            text = index.read(path, diagnostics)
+            if text is None:
                 continue
             try:
                 self.modules.append(extract(path, text))

@@ -18,7 +18,6 @@ from .dependencies import DependencyModel
 from .discovery import Diagnostic, FileIndex, discover
 from .kubernetes import KubernetesModel
 from .python_source import PythonModel
-from .textio import UnreadableFile, read_text
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,7 @@ class Repository:
     def text(self, path: str) -> str | None:
         """Text of a file that no structured parser covers (README, shell, Terraform…)."""
         if path not in self._texts:
-            try:
-                self._texts[path] = read_text(self.files.abspath(path))
-            except UnreadableFile as exc:
-                self.diagnostics.append(Diagnostic(path, str(exc)))
-                self._texts[path] = None
+            self._texts[path] = self.files.read(path, self.diagnostics)
         return self._texts[path]
 
     def grep(self, kinds: tuple[str, ...], pattern: re.Pattern) -> list[tuple[str, int, str]]:
