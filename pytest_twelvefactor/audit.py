@@ -16,6 +16,7 @@ from pathlib import Path
 from .catalog import Catalog, Item, load_catalog
 from .checks import load_builtin
 from .config import Settings, Waiver
+from . import waivers as waivers_mod
 from .model.repository import Repository
 from .results import Evidence, Result, Verdict, rank
 
@@ -34,7 +35,7 @@ class ItemResult:
     remediation: str = ""
     evaluated_as: str | None = None
     waiver: dict | None = None
-    underlying: str | None = None      # the verdict a waiver hides, or None
+    underlying: str | None = None      # the verdict a waiver changed, or None
     error: str | None = None           # evaluator crash (a bug): shown as a test error
 
     def strongest(self) -> Evidence | None:
@@ -85,6 +86,8 @@ class Audit:
         self.root = Path(self.root).resolve()
         self._results: dict[str, Result | BaseException] = {}
         self.expired_waivers: list[Waiver] = []
+        self.used_waivers: set[str] = set()
+        self.evaluated: set[str] = set()
 
     @cached_property
     def repo(self) -> Repository:
@@ -120,20 +123,20 @@ class Audit:
         if isinstance(outcome, BaseException):
             detail = getattr(outcome, "__twelvefactor_tb__", "") or repr(outcome)
             return ItemResult(verdict=Verdict.NA, summary=f"evaluator error: {outcome!r}", error=detail, **base)
-        waiver = self.settings.waivers.get(item.id)
-        if waiver is not None and waiver.expired(self.today):
-            if waiver not in self.expired_waivers:
-                self.expired_waivers.append(waiver)
-            note = Evidence(waiver.source, None, f"waiver expired on {waiver.expires.isoformat()} and no longer applies: {waiver.reason}")
-            return ItemResult(verdict=outcome.verdict, summary=outcome.summary, evidence=outcome.evidence + (note,), **base)
-        if waiver is not None:
-            expiry = f", expires {waiver.expires.isoformat()}" if waiver.expires else ""
-            owner = f", owner {waiver.owner}" if waiver.owner else ""
-            return ItemResult(
-                verdict=Verdict.WAIVED, summary=f"waived: {waiver.reason}{owner}{expiry}", evidence=outcome.evidence,
-                waiver=waiver.to_dict(), underlying=outcome.verdict.value, **base,
-            )
-        return ItemResult(verdict=outcome.verdict, summary=outcome.summary, evidence=outcome.evidence, **base)
+        result = ItemResult(verdict=outcome.verdict, summary=outcome.summary, evidence=outcome.evidence, **base)
+        self.evaluated.add(item.id)
+        waivers = self.settings.waivers_for(item.id) + [w for w in self.inline_waivers if w.item_id == item.id]
+        return waivers_mod.apply(result, waivers, self.today, self.used_waivers, self.expired_waivers) if waivers else result
+
+    @cached_property
+    def inline_waivers(self) -> list[Waiver]:
+        if not self.settings.options.get("inline_waivers", True):
+            return []
+        return waivers_mod.inline_waivers(self.repo, set(self.catalog.by_id()))
+
+    def all_waivers(self) -> list[Waiver]:
+        inline = self.inline_waivers if "inline_waivers" in self.__dict__ else []
+        return list(self.settings.waivers) + list(inline)
 
     def evaluate_all(self) -> list[ItemResult]:
         return [self.evaluate(item.id) for item in self.catalog.items]

@@ -54,6 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="a JSON result of an earlier run: show Before / After / change")
     group.addoption("--twelvefactor-strict", action="store_true", default=None,
                     help="partial verdicts fail the run")
+    group.addoption("--twelvefactor-fail-under", metavar="PERCENT", type=float, default=None,
+                    help="fail the run when the overall score (mean of 12-Factor and Cloud Native) is below PERCENT")
+    group.addoption("--twelvefactor-no-inline-waivers", dest="twelvefactor_inline_waivers", action="store_false", default=None,
+                    help="ignore waivers written in the audited files (annotations, comments); only configured ones apply")
     group.addoption("--twelvefactor-no-render", dest="twelvefactor_render", action="store_false", default=None,
                     help="do not run kubectl/kustomize to render overlays; read kustomizations directly")
 

@@ -15,13 +15,15 @@ from pathlib import Path
 import pytest
 
 from .audit import Audit, ItemResult
-from .catalog import load_catalog
+from .catalog import load_catalog, with_overrides
 from .config import ConfigError, load_settings
 from .plugin import audit_root
+from . import gates
 from .report import json_result, terminal
 from .report.i18n import LANGUAGES
 from .report.view import ReportView
 from .report.writers import write_reports
+from . import waivers as waivers_mod
 from .results import Verdict
 from .scoring import compute
 
@@ -30,9 +32,13 @@ class AuditFailure(Exception):
     """Raised by an item whose verdict fails the run."""
 
 
+def _plugin(node) -> "AuditPlugin":
+    return node.config.pluginmanager.get_plugin(AuditPlugin.name)
+
+
 class AuditRoot(pytest.Collector):
     def collect(self):
-        catalog = load_catalog()
+        catalog = _plugin(self).catalog
         wanted = {item.area for item in catalog.items}
         for area in catalog.areas:
             if area.id in wanted:
@@ -44,7 +50,7 @@ class AuditRoot(pytest.Collector):
 
 class AreaCollector(pytest.Collector):
     def collect(self):
-        for item in load_catalog().items_of(self.name):
+        for item in _plugin(self).catalog.items_of(self.name):
             yield AuditItem.from_parent(self, name=item.slug, item_id=item.id)
 
     def reportinfo(self):
@@ -55,7 +61,7 @@ class AuditItem(pytest.Item):
     def __init__(self, *, item_id: str, **kwargs):
         super().__init__(**kwargs)
         self.item_id = item_id
-        catalog_item = load_catalog().item(item_id)
+        catalog_item = _plugin(self).catalog.item(item_id)
         self.add_marker("twelvefactor")
         self.add_marker(catalog_item.area)
         self.result: ItemResult | None = None
@@ -70,7 +76,7 @@ class AuditItem(pytest.Item):
         if result.error:
             raise AuditFailure(f"evaluator error for {self.item_id}:\n{result.error}")
         if result.verdict is Verdict.FAIL or (result.verdict is Verdict.PARTIAL and self.plugin.strict):
-            raise AuditFailure(terminal.failure_text(result, load_catalog().item(self.item_id)))
+            raise AuditFailure(terminal.failure_text(result, self.plugin.catalog.item(self.item_id)))
         if result.verdict in (Verdict.NA, Verdict.WAIVED):
             prefix = "n/a" if result.verdict is Verdict.NA else ""
             pytest.skip(f"{prefix}: {result.summary}" if prefix else result.summary)
@@ -89,16 +95,23 @@ class AuditPlugin:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.catalog = load_catalog()
+        builtin = load_catalog()
         self.root = audit_root(config)
         if not self.root.is_dir():
             raise pytest.UsageError(f"--twelvefactor-root: {self.root} is not a directory")
         try:
-            self.settings = load_settings(
-                self.root, {i.id for i in self.catalog.items}, {a.id for a in self.catalog.areas}
-            )
+            self.settings = load_settings(self.root, {i.id for i in builtin.items}, {a.id for a in builtin.areas})
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
+        self.catalog = with_overrides(builtin, severity=self.settings.severity)
+        if self.config.getoption("twelvefactor_inline_waivers", None) is False:
+            self.settings.options["inline_waivers"] = False
+        fail_under = self.config.getoption("twelvefactor_fail_under", None)
+        if fail_under is not None:
+            if not 0 <= fail_under <= 100:
+                raise pytest.UsageError(f"--twelvefactor-fail-under: must be between 0 and 100, got {fail_under:g}")
+            self.settings.fail_under["overall"] = fail_under
+        self.gate_failures: list[str] = []
         self.strict = self._option("twelvefactor_strict", "strict", False)
         self.only = self._option("twelvefactor_only", "only", False)
         self.json_path = self._option("twelvefactor_json", "json", None)
@@ -192,12 +205,15 @@ class AuditPlugin:
 
     def _local_facts(self) -> dict:
         """What this process learnt about the tree (only the parts its items needed)."""
-        facts = {"diagnostics": [], "environments": [], "judged": None, "expired": []}
+        facts = {"diagnostics": [], "environments": [], "judged": None, "expired": [], "waivers_used": [], "evaluated": [], "waivers": []}
         if self._audit is None or "repo" not in self._audit.__dict__:
             return facts
         repo = self._audit.repo
         facts["diagnostics"] = [d.to_dict() for d in repo.diagnostics_sorted()]
         facts["expired"] = [w.to_dict() for w in self._audit.expired_waivers]
+        facts["waivers_used"] = sorted(self._audit.used_waivers)
+        facts["evaluated"] = sorted(self._audit.evaluated)
+        facts["waivers"] = [(waivers_mod.key(w), w.to_dict()) for w in self._audit.all_waivers()]
         if "kubernetes" in repo.__dict__:
             facts["environments"] = self._audit.environments()
             facts["judged"] = repo.judged_deployment
@@ -207,13 +223,31 @@ class AuditPlugin:
         """Local facts merged with those xdist workers sent, in a stable order."""
         merged = self._local_facts()
         for other in self._from_workers:
-            for key in ("diagnostics", "environments", "expired"):
+            for key in ("diagnostics", "environments", "expired", "waivers_used", "evaluated", "waivers"):
                 merged[key] += [x for x in other.get(key, []) if x not in merged[key]]
             merged["judged"] = merged["judged"] or other.get("judged")
         merged["diagnostics"].sort(key=lambda d: (d["path"], d["message"]))
         merged["environments"].sort(key=lambda e: (e["name"], e["source"]))
         merged["expired"].sort(key=lambda w: w["item"])
+        used = set(merged["waivers_used"])
+        evaluated = set(merged["evaluated"])
+        expired = {(w["item"], w.get("target"), w.get("source"), w.get("line")) for w in merged["expired"]}
+        merged["unused"] = sorted(
+            (w for key, w in {k: w for k, w in map(tuple, merged["waivers"])}.items()
+             if key not in used and w["item"] in evaluated
+             and (w["item"], w.get("target"), w.get("source"), w.get("line")) not in expired),
+            key=lambda w: (w["item"], w.get("target") or "", w.get("source") or ""),
+        )
         return merged
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session):
+        outcome = yield
+        if not self.is_worker and self.results:
+            self.gate_failures = gates.check(self.scores(), self.ordered_results(), self.settings)
+            if self.gate_failures:
+                session.testsfailed += 1  # a failed gate fails the run, as coverage thresholds do
+        return outcome
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error):
@@ -246,7 +280,9 @@ class AuditPlugin:
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         if self.is_worker or not self.results or self.view is None:
             return
-        terminal.summary(terminalreporter, self.view, expired=self.facts()["expired"], written=self.written)
+        facts = self.facts()
+        terminal.summary(terminalreporter, self.view, expired=facts["expired"], written=self.written,
+                         unused=facts["unused"], gate_failures=self.gate_failures)
 
 
 def _load_baseline(path: str | None) -> dict | None:

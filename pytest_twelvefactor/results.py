@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .model.redaction import redact
+
 
 class Verdict(str, enum.Enum):
     PASS = "pass"
@@ -55,6 +57,9 @@ class Evidence:
     ok: bool | None = None
     env: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))  # values of credentials never leave
+
     def location(self) -> str:
         if not self.path:
             return ""
@@ -80,6 +85,9 @@ class Result:
     verdict: Verdict
     summary: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "summary", redact(self.summary))
 
     def strongest(self) -> Evidence | None:
         ranked = rank(self.evidence)

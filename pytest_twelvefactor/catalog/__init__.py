@@ -110,3 +110,13 @@ def load_catalog() -> Catalog:
             )
         )
     return Catalog(str(data.get("catalog_version", "1")), areas, tuple(items))
+
+
+def with_overrides(catalog: Catalog, severity: dict[str, str] | None = None) -> Catalog:
+    """The catalog with a team's per-item severities (they order the roadmap)."""
+    if not severity:
+        return catalog
+    from dataclasses import replace
+
+    items = tuple(replace(i, severity=severity.get(i.id, i.severity)) for i in catalog.items)
+    return Catalog(catalog.version, catalog.areas, items)

@@ -416,17 +416,27 @@ def container_dev(repo) -> Result:
 PRE_PROD = ("staging", "qa", "test")
 
 
+def _stage(repo, name: str) -> str | None:
+    """The stage a name denotes; the policy's ``staging_names`` count as staging."""
+    lowered = name.lower()
+    if lowered in {str(n).lower() for n in repo.policy.get("staging_names", ())}:
+        return "staging"
+    return STAGE_NAMES.get(lowered)
+
+
 def named_environments(repo) -> dict[str, tuple[str | None, int | None, str]]:
     """stage -> (path, line, how it is named) over overlays/folders, Helm values files,
-    CI jobs with `environment:` and deploy folders named for a stage."""
+    CI jobs with `environment:` and deploy folders named for a stage (the policy's
+    ``staging_names`` name staging environments too)."""
     found: dict[str, tuple[str | None, int | None, str]] = {}
     k8s = repo.kubernetes
     for env in k8s.environments:
-        if env.is_stage and env.stage:
+        stage = _stage(repo, env.name)
+        if stage:
             kust = k8s.kustomizations.get(env.source)
             first = env.objects[0] if env.objects else None
             path = kust.path if kust else (first.path if first else env.source)
-            found.setdefault(env.stage, (path, 1 if kust else (first.line if first else None), f"Kubernetes environment {env.name}"))
+            found.setdefault(stage, (path, 1 if kust else (first.line if first else None), f"Kubernetes environment {env.name}"))
     for chart, files in k8s.helm_values.items():
         for path in files:
             stage = _values_stage(path)
@@ -435,12 +445,12 @@ def named_environments(repo) -> dict[str, tuple[str | None, int | None, str]]:
     for pipe in repo.ci.pipelines:
         for job in pipe.jobs:
             if job.environment:
-                stage = STAGE_NAMES.get(re.sub(r"[^a-z-]", "", job.environment.lower()))
+                stage = _stage(repo, re.sub(r"[^a-z-]", "", job.environment.lower()))
                 if stage:
                     found.setdefault(stage, (pipe.path, job.line, f"CI job {job.name} deploys to environment {job.environment}"))
     deploy_files = repo.files.of("yaml", "json", "kustomization", "terraform")
     for directory in repo.files.directories:
-        stage = STAGE_NAMES.get(posixpath.basename(directory).lower())
+        stage = _stage(repo, posixpath.basename(directory))
         if stage and stage not in found and not directory.split("/")[0] in ("tests", "test", "docs"):
             inside = next((p for p in deploy_files if p.startswith(directory + "/")), None)
             if inside:

@@ -73,11 +73,12 @@ class Dockerfile:
         """(ENTRYPOINT, CMD) effective in the final stage (inherited from a parent stage)."""
         stage = self.final
         entry = cmd = None
-        while stage is not None:
+        seen = set()
+        while stage is not None and id(stage) not in seen:  # `FROM b AS a` … `FROM a AS b` is a cycle
+            seen.add(id(stage))
             entry = entry or stage.last("ENTRYPOINT")
             cmd = cmd or stage.last("CMD")
-            parent = next((s for s in self.stages if s.alias and s.alias == stage.base), None)
-            stage = parent if parent is not stage else None
+            stage = next((s for s in self.stages if s.alias and s.alias == stage.base), None)
         return entry, cmd
 
 

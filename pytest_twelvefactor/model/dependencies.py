@@ -276,12 +276,13 @@ class DependencyModel:
             key = key.strip().lower()
             if not sep:
                 continue
-            if key in ("index-url", "extra-index-url", "index", "find-links", "registry", "repository") or key.endswith(":registry") or "registry" in key:
-                redacted, creds = redact_url(value.strip())
-                self.index_configs.append(IndexConfig(path, number, redacted, creds))
-            elif key.endswith(("_authtoken", ":_password", "_password", "_auth")) or key in ("password", "_authtoken"):
+            # credential keys first: `//registry.npmjs.org/:_authToken=…` also contains "registry"
+            if key.endswith(("_authtoken", ":_password", "_password", "_auth")) or key in ("password", "_authtoken"):
                 literal = value.strip() and not _ENV_REF.search(value)
                 self.index_configs.append(IndexConfig(path, number, f"{key}=***", bool(literal)))
+            elif key in ("index-url", "extra-index-url", "index", "find-links", "registry", "repository") or key.endswith(":registry") or "registry" in key:
+                redacted, creds = redact_url(value.strip())
+                self.index_configs.append(IndexConfig(path, number, redacted, creds))
 
     # -- queries -----------------------------------------------------------------------
     def python_files(self) -> list[DependencyFile]:

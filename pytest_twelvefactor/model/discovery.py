@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from .redaction import redact
 from .textio import UnreadableFile, read_text
 
 SKIP_DIRS = frozenset(
@@ -96,6 +97,9 @@ class Diagnostic:
     path: str
     message: str
     severity: str = "warning"  # "warning" (parse failure) or "info" (not analysed, by design)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))  # renderer errors may quote a value
 
     def to_dict(self) -> dict:
         return {"path": self.path, "message": self.message, "severity": self.severity}

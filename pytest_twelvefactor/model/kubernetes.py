@@ -11,6 +11,7 @@ environments it occurs in.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 import re
@@ -399,13 +400,16 @@ class Workload:
         return f"<Workload {self.ref} {self.role} envs={list(self.variants)}>"
 
 
-def classify_role(obj: K8sObject) -> tuple[str, str]:
-    """(role, reason) per the checklist's workload-role rules."""
+def classify_role(obj: K8sObject, backing_images: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(role, reason) per the checklist's workload-role rules; ``backing_images`` are the
+    team's extra image patterns (globs on the repository part) for backing services."""
     images = obj.images(init=False)
     for image in images:
         repo = image_tag(image)[0].lower()
         if BACKING_IMAGE.search(repo):
             return "backing", f"image {image} is a data service"
+        if any(fnmatch.fnmatch(repo, pattern.lower()) for pattern in backing_images):
+            return "backing", f"image {image} matches the policy's backing_images"
     labels = {**obj.labels, **obj.pod_labels()}
     component = str(labels.get("app.kubernetes.io/component", "")).lower()
     if component and BACKING_NAME.search(component):
@@ -432,7 +436,9 @@ def classify_role(obj: K8sObject) -> tuple[str, str]:
 class KubernetesModel:
     """All Kubernetes facts of the repository, built lazily and once."""
 
-    def __init__(self, index: FileIndex, diagnostics: list[Diagnostic], render: bool = True, render_timeout: float = 60.0):
+    def __init__(self, index: FileIndex, diagnostics: list[Diagnostic], render: bool = True, render_timeout: float = 60.0,
+                 policy: dict | None = None):
+        self.policy = policy or {}
         self.index = index
         self.diagnostics = diagnostics
         self.render_enabled = render
@@ -448,6 +454,7 @@ class KubernetesModel:
         self.supporting: list[K8sObject] = []
         self._parse()
         self._build_environments()
+        self._apply_environment_policy()
         self.workloads: list[Workload] = self._fold_workloads()
 
     # -- parsing -----------------------------------------------------------------------
@@ -635,6 +642,18 @@ class KubernetesModel:
                         env.objects.append(K8sObject(obj.doc, path, 1, source={}, env=env_name, origin="rendered"))
         return [by_env[name] for name in sorted(by_env)]
 
+    def _apply_environment_policy(self) -> None:
+        """``environments = [...]`` in the team's policy: judge only those environments."""
+        wanted = [str(name) for name in self.policy.get("environments", ())]
+        if not wanted or not self.environments:
+            return
+        kept = [env for env in self.environments if env.name in wanted]
+        if kept:
+            self.environments = kept
+            return
+        self.diagnostics.append(Diagnostic(
+            "pyproject.toml", f"policy environments {wanted} match none of {', '.join(self.env_names())}; all environments judged", "warning"))
+
     def _attach_supporting(self, used_files: set[str]) -> None:
         """Raw manifests outside every kustomization (e.g. an Argo CD Application)
         stay visible to existence checks, without being judged as workloads."""
@@ -720,7 +739,7 @@ class KubernetesModel:
                 key = (obj.kind, obj.path, obj.line) if obj.source else (obj.kind, obj.name)
                 work = folded.get(key)
                 if work is None:
-                    role, reason = classify_role(obj)
+                    role, reason = classify_role(obj, tuple(self.policy.get("backing_images", ())))
                     work = Workload(obj.kind, obj.name, obj.path, obj.line, {}, role, reason)
                     folded[key] = work
                 work.variants.setdefault(env.name, obj)

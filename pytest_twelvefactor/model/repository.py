@@ -44,7 +44,7 @@ class Repository:
 
     @cached_property
     def kubernetes(self) -> KubernetesModel:
-        return KubernetesModel(self.files, self.diagnostics, render=self.render)
+        return KubernetesModel(self.files, self.diagnostics, render=self.render, policy=self.policy)
 
     @cached_property
     def containers(self) -> ContainerModel:

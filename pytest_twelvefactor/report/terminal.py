@@ -55,7 +55,7 @@ def _delta(value: float | None) -> str:
     return "  (=)" if abs(value) < 0.005 else f"  ({value:+.1f})"
 
 
-def summary(tr, view, expired=(), written=()) -> None:
+def summary(tr, view, expired=(), written=(), unused=(), gate_failures=()) -> None:
     """The end-of-run section: per-area bars and counts, family scores, the
     changes since a baseline, failing/partial items, the top of the roadmap."""
     lang = view.lang
@@ -107,7 +107,12 @@ def summary(tr, view, expired=(), written=()) -> None:
         for result in waived:
             tr.write_line(f"  {result.item_id:<36} {clean(result.summary)} (would be {result.underlying})")
     for waiver in expired:
-        tr.write_line(f"Expired waiver: {waiver['item']} expired on {waiver.get('expires')} and no longer applies", yellow=True)
+        target = f" ({waiver['target']})" if waiver.get("target") else ""
+        tr.write_line(f"Expired waiver: {waiver['item']}{clean(target)} expired on {waiver.get('expires')} and no longer applies", yellow=True)
+    for waiver in unused:
+        target = f" for {waiver['target']}" if waiver.get("target") else ""
+        where = f"{waiver.get('source')}:{waiver['line']}" if waiver.get("line") else waiver.get("source")
+        tr.write_line(f"Unused waiver: {waiver['item']}{clean(target)} ({clean(where)}) changed nothing; remove it or check its target", yellow=True)
     diagnostics = view.document.get("diagnostics", [])
     if diagnostics:
         tr.write_line("")
@@ -118,3 +123,7 @@ def summary(tr, view, expired=(), written=()) -> None:
             tr.write_line(f"  … {len(diagnostics) - 25} more in the JSON result")
     for line in written:
         tr.write_line(f"Written: {line}")
+    if gate_failures:
+        tr.write_line("")
+        for failure in gate_failures:
+            tr.write_line(f"GATE FAILED: {failure}", red=True, bold=True)
