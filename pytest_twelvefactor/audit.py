@@ -81,6 +81,7 @@ class Audit:
     today: dt.date = field(default_factory=dt.date.today)
     catalog: Catalog = field(default_factory=load_catalog)
     extra_evaluators: dict = field(default_factory=dict)
+    extra_kinds: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -91,7 +92,7 @@ class Audit:
 
     @cached_property
     def repo(self) -> Repository:
-        return Repository(self.root, render=self.render, policy=self.settings.policy)
+        return Repository(self.root, render=self.render, policy=self.settings.policy, extra_kinds=self.extra_kinds)
 
     @cached_property
     def evaluators(self) -> dict:

@@ -62,8 +62,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not run kubectl/kustomize to render overlays; read kustomizations directly")
 
 
+def pytest_addhooks(pluginmanager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "twelvefactor: a 12-Factor / Cloud Native audit item")
+    config.addinivalue_line(
+        "markers",
+        "twelvefactor(item=None, title=None, weight=1): an audit item; on an ordinary test with item='<area>.<slug>' "
+        "and an area marker, the test's outcome counts in that area's score",
+    )
     for area, title in AREAS:
         config.addinivalue_line("markers", f"{area}: {title} audit items")
     if config.getoption("twelvefactor"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .audit import Audit, ItemResult
-from .catalog import load_catalog, with_overrides
+from .catalog import Item, extended, load_catalog, with_overrides
 from .config import ConfigError, load_settings
 from .plugin import audit_root
 from . import gates
@@ -72,6 +72,8 @@ class AuditItem(pytest.Item):
 
     def runtest(self) -> None:
         result = self.plugin.audit.evaluate(self.item_id)
+        modified = self.config.hook.pytest_twelvefactor_modify_result(config=self.config, result=result)
+        result = modified if modified is not None else result
         self.result = result
         if result.error:
             raise AuditFailure(f"evaluator error for {self.item_id}:\n{result.error}")
@@ -103,7 +105,19 @@ class AuditPlugin:
             self.settings = load_settings(self.root, {i.id for i in builtin.items}, {a.id for a in builtin.areas})
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-        self.catalog = with_overrides(builtin, severity=self.settings.severity)
+        custom = [item for items in config.hook.pytest_twelvefactor_items(config=config) for item in (items or [])]
+        try:
+            self.catalog = with_overrides(extended(builtin, custom), severity=self.settings.severity)
+        except ValueError as exc:
+            raise pytest.UsageError(f"pytest_twelvefactor_items: {exc}") from None
+        self.custom_evaluators = {item.id: item.evaluator for item in custom}
+        self.extra_kinds: dict[str, str] = {}
+        for kinds in config.hook.pytest_twelvefactor_file_kinds(config=config):
+            self.extra_kinds.update(kinds or {})
+        builtin_areas = {a.id for a in builtin.areas}
+        for area in self.catalog.areas:
+            if area.id not in builtin_areas:
+                config.addinivalue_line("markers", f"{area.id}: {area.title_in('en')} (team area) audit items")
         if self.config.getoption("twelvefactor_inline_waivers", None) is False:
             self.settings.options["inline_waivers"] = False
         fail_under = self.config.getoption("twelvefactor_fail_under", None)
@@ -143,7 +157,8 @@ class AuditPlugin:
     @property
     def audit(self) -> Audit:
         if self._audit is None:
-            self._audit = Audit(self.root, self.settings, render=self.render, catalog=self.catalog)
+            self._audit = Audit(self.root, self.settings, render=self.render, catalog=self.catalog,
+                                extra_evaluators=self.custom_evaluators, extra_kinds=self.extra_kinds)
         return self._audit
 
     @property
@@ -166,7 +181,12 @@ class AuditPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
-        if isinstance(item, AuditItem) and call.when == "call" and item.result is not None:
+        if not isinstance(item, AuditItem):
+            counted = _counted_test(item, report, self.catalog)
+            if counted is not None:
+                report.twelvefactor = counted
+            return report
+        if call.when == "call" and item.result is not None:
             result = item.result
             report.twelvefactor = result.to_dict()
             if result.verdict in (Verdict.NA, Verdict.WAIVED) and report.skipped:
@@ -190,6 +210,8 @@ class AuditPlugin:
     def pytest_runtest_logreport(self, report):
         data = getattr(report, "twelvefactor", None)
         if data and report.when == "call":
+            if data["id"] not in self.catalog.by_id():
+                self.catalog = _with_user_item(self.catalog, data)
             self.results[data["id"]] = ItemResult.from_dict(data)
 
     # -- results ---------------------------------------------------------------------------
@@ -276,6 +298,7 @@ class AuditPlugin:
         if self.view.comparison is not None:
             document["comparison"] = self.view.comparison.to_dict()
         self.written = write_reports(self.view, json_path=self.json_path, md_path=self.md_path, sarif_path=self.sarif_path)
+        self.config.hook.pytest_twelvefactor_results(config=self.config, document=document)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         if self.is_worker or not self.results or self.view is None:
@@ -283,6 +306,39 @@ class AuditPlugin:
         facts = self.facts()
         terminal.summary(terminalreporter, self.view, expired=facts["expired"], written=self.written,
                          unused=facts["unused"], gate_failures=self.gate_failures)
+
+
+def _counted_test(item, report, catalog) -> dict | None:
+    """A user's ordinary test that opted in with ``@pytest.mark.twelvefactor(item=...)``
+    and an area marker: its outcome counts like an audit item (passed → pass,
+    failed → fail, skipped → n/a; a test whose setup errors is not counted)."""
+    marker = item.get_closest_marker("twelvefactor")
+    if marker is None or not marker.kwargs.get("item") or report.when != "call":
+        return None
+    areas = {a.id for a in catalog.areas}
+    area = next((m.name for m in item.iter_markers() if m.name in areas), None)
+    item_id = str(marker.kwargs["item"])
+    if area is None or not item_id.startswith(area + "."):
+        return None
+    verdict = "pass" if report.passed else ("n/a" if report.skipped else "fail")
+    path, line, _ = item.location
+    message = "test passed" if report.passed else (str(report.longrepr).splitlines()[-1][:300] if report.longrepr else verdict)
+    return {
+        "id": item_id, "area": area, "title": str(marker.kwargs.get("title") or item.name),
+        "verdict": verdict, "summary": f"{item.nodeid}: {message}", "weight": float(marker.kwargs.get("weight", 1)),
+        "evidence": [{"path": path, "line": (line or 0) + 1, "message": f"test {item.nodeid}", "ok": report.passed}],
+        "remediation": "", "source_test": item.nodeid,
+    }
+
+
+def _with_user_item(catalog, data: dict):
+    from dataclasses import replace as _replace
+
+    area, _, slug = data["id"].partition(".")
+    item = Item(id=data["id"], area=area, slug=slug, title={"en": data.get("title", data["id"])}, same_as=None,
+                weight=float(data.get("weight", 1)), severity="medium", runtime=False, criteria={}, rationale="",
+                remediation="", remediation_ko="")
+    return _replace(catalog, items=catalog.items + (item,))
 
 
 def _load_baseline(path: str | None) -> dict | None:

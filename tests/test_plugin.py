@@ -216,7 +216,7 @@ def test_without_flag_nothing_heavy_is_imported(pytester):
     pytester.makepyfile(test_a="def test_a():\n    pass\n")
     result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    assert "LOADED ['pytest_twelvefactor', 'pytest_twelvefactor.plugin']" in result.stdout.str()
+    assert "LOADED ['pytest_twelvefactor', 'pytest_twelvefactor.hookspecs', 'pytest_twelvefactor.plugin']" in result.stdout.str()
 
 
 def test_last_failed_reruns_only_failing_items(app_repo):

@@ -14,6 +14,7 @@ from importlib import resources
 import yaml
 
 FAMILIES = ("twelve_factor", "cloud_native")
+CUSTOM_FAMILY = "custom"  # a team's own areas: scored and reported, outside both family means
 DOCS_BASE = "https://github.com/pytest-twelvefactor/pytest-twelvefactor/blob/main/docs/items"
 
 
@@ -120,3 +121,30 @@ def with_overrides(catalog: Catalog, severity: dict[str, str] | None = None) -> 
 
     items = tuple(replace(i, severity=severity.get(i.id, i.severity)) for i in catalog.items)
     return Catalog(catalog.version, catalog.areas, items)
+
+
+def extended(catalog: Catalog, custom_items) -> Catalog:
+    """The catalog with a team's own items (and areas) from ``pytest_twelvefactor_items``."""
+    if not custom_items:
+        return catalog
+    areas = list(catalog.areas)
+    known_areas = {a.id for a in areas}
+    items = list(catalog.items)
+    known_items = {i.id for i in items}
+    for custom in custom_items:
+        area, _, slug = custom.id.partition(".")
+        if not area or not slug:
+            raise ValueError(f"custom item id {custom.id!r} must be '<area>.<slug>'")
+        if custom.id in known_items:
+            raise ValueError(f"custom item {custom.id!r} is already in the catalog")
+        if area not in known_areas:
+            title = custom.area_title or area
+            areas.append(Area(area, CUSTOM_FAMILY, len(areas) + 1, {"en": title, "ko": title}, {}))
+            known_areas.add(area)
+        known_items.add(custom.id)
+        items.append(Item(
+            id=custom.id, area=area, slug=slug, title={"en": custom.title, "ko": custom.title_ko or custom.title},
+            same_as=None, weight=float(custom.weight), severity=custom.severity, runtime=False, criteria={},
+            rationale=custom.rationale, remediation=custom.remediation, remediation_ko="", peers=dict(custom.peers),
+        ))
+    return Catalog(catalog.version, tuple(areas), tuple(items))

@@ -71,8 +71,11 @@ _CI_PATHS = (
 )
 
 
-def classify(rel: str) -> str:
-    """The kind of a file from its path, before reading it."""
+def classify(rel: str, extra: list[tuple[str, re.Pattern]] = ()) -> str:
+    """The kind of a file from its path, before reading it (``extra`` kinds first)."""
+    for kind, pattern in extra:
+        if pattern.search(rel):
+            return kind
     name = rel.rsplit("/", 1)[-1].lower()
     for pattern, _system in _CI_PATHS:
         if pattern.search(rel):
@@ -164,8 +167,12 @@ def _ignored(rel_parts: tuple[str, ...], is_dir: bool, specs: list[tuple[tuple[s
     return False
 
 
-def discover(root: Path, max_files: int = 200_000) -> FileIndex:
-    """Walk ``root`` once and classify every file it should audit."""
+def discover(root: Path, max_files: int = 200_000, extra_kinds: dict[str, str] | None = None) -> FileIndex:
+    """Walk ``root`` once and classify every file it should audit.
+
+    ``extra_kinds`` maps a kind to a regex on the relative path (from the
+    ``pytest_twelvefactor_file_kinds`` hook); they take precedence."""
+    extra = [(kind, re.compile(pattern)) for kind, pattern in sorted((extra_kinds or {}).items())]
     root = root.resolve()
     index = FileIndex(root=root)
     index.has_git = any((p / ".git").exists() for p in (root, *root.parents))
@@ -210,12 +217,19 @@ def discover(root: Path, max_files: int = 200_000) -> FileIndex:
                 continue
             if _ignored(rel_parts, False, specs):
                 continue
+            try:
+                regular = entry.is_file()  # follows an in-tree link
+            except OSError:
+                regular = False
+            if not regular:  # opening a FIFO would block the audit; sockets and devices are not text
+                index.diagnostics.append(Diagnostic(rel, "not a regular file (FIFO, socket or device); skipped", "info"))
+                continue
             count += 1
             if count > max_files:
                 index.diagnostics.append(Diagnostic(rel, f"more than {max_files} files; the rest of the tree was not audited"))
                 stack.clear()
                 break
-            buckets.setdefault(classify(rel), []).append(rel)
+            buckets.setdefault(classify(rel, extra), []).append(rel)
         stack.extend(reversed(subdirs))
     index.files = {kind: sorted(paths) for kind, paths in buckets.items()}
     index.directories.sort()

@@ -29,16 +29,18 @@ class EnvFile:
 
 
 class Repository:
-    def __init__(self, root: Path | str, *, render: bool = True, policy: dict | None = None):
+    def __init__(self, root: Path | str, *, render: bool = True, policy: dict | None = None,
+                 extra_kinds: dict[str, str] | None = None):
         self.root = Path(root).resolve()
         self.render = render
         self.policy = dict(policy or {})
+        self.extra_kinds = dict(extra_kinds or {})
         self.diagnostics: list[Diagnostic] = []
         self._texts: dict[str, str | None] = {}
 
     @cached_property
     def files(self) -> FileIndex:
-        index = discover(self.root)
+        index = discover(self.root, extra_kinds=self.extra_kinds)
         self.diagnostics.extend(index.diagnostics)
         return index
 

@@ -30,7 +30,7 @@ def _colour(value) -> str:
 def chart_svg(view: ReportView) -> str:
     """Horizontal bars, one per area that ran, grouped by family."""
     rows = []
-    for family in ("twelve_factor", "cloud_native"):
+    for family in ("twelve_factor", "cloud_native", "custom"):
         rows += [(a, view.area_score(a.id)) for a in view.areas if a.family == family]
     height = 22 * len(rows) + 30
     label_w, bar_w = 230, 360

@@ -93,7 +93,7 @@ def render(view: ReportView) -> str:
     out += ["", "---", ""]
     if view.comparison is not None:
         out += _changes(view, t)
-    for family, heading in (("twelve_factor", t("twelve_factor")), ("cloud_native", t("cloud_native"))):
+    for family, heading in (("twelve_factor", t("twelve_factor")), ("cloud_native", t("cloud_native")), ("custom", t("custom"))):
         areas = [a for a in view.areas if a.family == family]
         if not areas:
             continue

@@ -61,11 +61,11 @@ def summary(tr, view, expired=(), written=(), unused=(), gate_failures=()) -> No
     lang = view.lang
     comparison = view.comparison
     tr.write_sep("=", "twelvefactor audit")
-    for family, key in (("twelve_factor", "twelve_factor_score"), ("cloud_native", "cloud_native_score")):
+    for family, key in (("twelve_factor", "twelve_factor_score"), ("cloud_native", "cloud_native_score"), ("custom", None)):
         areas = [a for a in view.areas if a.family == family]
         if not areas:
             continue
-        tr.write_line(text(lang, "twelve_factor" if family == "twelve_factor" else "cloud_native"))
+        tr.write_line(text(lang, family))
         for area in areas:
             score = view.area_score(area.id)
             counts = view.scores.get("counts", {}).get(area.id, {})
@@ -75,6 +75,8 @@ def summary(tr, view, expired=(), written=(), unused=(), gate_failures=()) -> No
                 f"  pass {counts.get('pass', 0)}  partial {counts.get('partial', 0)}  fail {counts.get('fail', 0)}"
                 f"  n/a {counts.get('n/a', 0)}  waived {counts.get('waived', 0)}"
             )
+        if key is None:
+            continue
         value = view.family_score(family)
         line = f"  {text(lang, key)}: {'n/a' if value is None else f'{value:.2f}%'}"
         if comparison and comparison.families.get(family) and comparison.families[family].before is not None:
