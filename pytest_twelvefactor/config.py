@@ -31,7 +31,7 @@ POLICY_KEYS = {
 }
 GATE_FAMILIES = ("overall", "twelve_factor", "cloud_native")
 SEVERITIES = ("critical", "high", "medium", "low")
-TOP_KEYS = set(OPTION_KEYS) | set(POLICY_KEYS) | {"waive", "weights", "severity", "fail_under", "essential"}
+TOP_KEYS = set(OPTION_KEYS) | set(POLICY_KEYS) | {"waive", "weights", "severity", "fail_under", "essential", "apps"}
 
 
 class ConfigError(Exception):
@@ -98,6 +98,7 @@ class Settings:
     severity: dict[str, str] = field(default_factory=dict)
     fail_under: dict[str, float] = field(default_factory=dict)
     essential: list[str] = field(default_factory=list)
+    apps: list[str] = field(default_factory=list)
     options: dict = field(default_factory=dict)
     policy: dict = field(default_factory=dict)
 
@@ -166,6 +167,10 @@ def parse_table(table, where: str, known_items: set[str], known_areas: set[str],
         if item_id not in known_items:
             raise ConfigError(f"{where}.essential: unknown item id {item_id!r}")
     settings.essential = list(essential)
+    apps = table.get("apps", [])
+    if not isinstance(apps, list) or not all(isinstance(a, str) and a.strip() for a in apps):
+        raise ConfigError(f"{where}.apps: must be a list of directory globs, e.g. [\"services/*\"]")
+    settings.apps = list(apps)
     return settings
 
 

@@ -40,8 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="audit the repository against the 12-Factor / Cloud Native checklist (one test per item)")
     group.addoption("--twelvefactor-only", action="store_true", default=None,
                     help="run only the audit; do not collect the repository's own tests")
-    group.addoption("--twelvefactor-root", metavar="DIR", default=None,
-                    help="the tree to audit (default: pytest's rootdir)")
+    group.addoption("--twelvefactor-root", metavar="DIR", action="append", default=None,
+                    help="the tree to audit (default: pytest's rootdir); repeat it to audit several trees as a fleet")
     group.addoption("--twelvefactor-json", metavar="PATH", default=None,
                     help="write the audit result as JSON (schema in docs/json-schema.md)")
     group.addoption("--twelvefactor-md", metavar="PATH", default=None,
@@ -82,9 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(AuditPlugin(config), AuditPlugin.name)
 
 
-def audit_root(config: pytest.Config) -> Path:
-    root = config.getoption("twelvefactor_root", None)
-    return Path(root).resolve() if root else Path(config.rootpath)
+def audit_roots(config: pytest.Config) -> list[Path]:
+    roots = config.getoption("twelvefactor_root", None)
+    return [Path(root).resolve() for root in roots] if roots else [Path(config.rootpath)]
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +95,7 @@ def twelvefactor_audit(pytestconfig):
         return plugin.audit
     from .audit import Audit
 
-    return Audit(audit_root(pytestconfig))
+    return Audit(audit_roots(pytestconfig)[0])
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """The audit as a pytest session: collection, outcomes, aggregation, output.
 
 Registered only when ``--twelvefactor`` is given. Items hang under one root
-collector (``twelvefactor::<area>::<slug>``) appended to the session, so
+collector (``twelvefactor::<area>::<slug>``; in a fleet of apps
+``twelvefactor::<app>::<area>::<slug>``) appended to the session, so
 ``-k``, ``-m``, ``--deselect``, ``--lf`` and xdist work as for ordinary
 tests. Verdicts travel on the test report (``report.twelvefactor``), which
 xdist serialises to the controller, where scores are computed and written.
@@ -14,18 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from .app_audit import AppAudit
 from .audit import Audit, ItemResult
 from .catalog import Item, extended, load_catalog, with_overrides
 from .config import ConfigError, load_settings
-from .plugin import audit_root
+from .plugin import audit_roots
 from . import gates
 from .report import json_result, terminal
 from .report.i18n import LANGUAGES
 from .report.view import ReportView
-from .report.writers import write_reports
-from . import waivers as waivers_mod
+from .report.writers import write_fleet_reports, write_reports
 from .results import Verdict
-from .scoring import compute
 
 
 class AuditFailure(Exception):
@@ -37,48 +37,76 @@ def _plugin(node) -> "AuditPlugin":
 
 
 class AuditRoot(pytest.Collector):
+    """``twelvefactor``: one area collector per area, or one app collector per app in a fleet."""
+
     def collect(self):
-        catalog = _plugin(self).catalog
-        wanted = {item.area for item in catalog.items}
-        for area in catalog.areas:
-            if area.id in wanted:
-                yield AreaCollector.from_parent(self, name=area.id)
+        plugin = _plugin(self)
+        if plugin.fleet:
+            for name in plugin.apps:
+                yield AppCollector.from_parent(self, name=name, path=plugin.apps[name].root)
+            return
+        yield from _areas(self, None)
 
     def reportinfo(self):
         return self.path, None, "twelvefactor"
 
 
-class AreaCollector(pytest.Collector):
+class AppCollector(pytest.Collector):
     def collect(self):
-        for item in _plugin(self).catalog.items_of(self.name):
-            yield AuditItem.from_parent(self, name=item.slug, item_id=item.id)
+        yield from _areas(self, self.name)
 
     def reportinfo(self):
-        return self.path, None, f"twelvefactor::{self.name}"
+        return self.path, None, self.nodeid
+
+
+def _areas(parent, app: str | None):
+    catalog = _plugin(parent).catalog
+    wanted = {item.area for item in catalog.items}
+    for area in catalog.areas:
+        if area.id in wanted:
+            yield AreaCollector.from_parent(parent, name=area.id, app=app)
+
+
+class AreaCollector(pytest.Collector):
+    def __init__(self, *, app: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.app = app
+
+    def collect(self):
+        for item in _plugin(self).catalog.items_of(self.name):
+            yield AuditItem.from_parent(self, name=item.slug, item_id=item.id, app=self.app)
+
+    def reportinfo(self):
+        return self.path, None, self.nodeid
 
 
 class AuditItem(pytest.Item):
-    def __init__(self, *, item_id: str, **kwargs):
+    def __init__(self, *, item_id: str, app: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.item_id = item_id
+        self.app = app
         catalog_item = _plugin(self).catalog.item(item_id)
         self.add_marker("twelvefactor")
         self.add_marker(catalog_item.area)
+        if app is not None:
+            # `--dist loadgroup` keeps one app's items on one worker: each app is parsed once.
+            self.add_marker(pytest.mark.xdist_group(name=app))
         self.result: ItemResult | None = None
 
     @property
     def plugin(self) -> "AuditPlugin":
-        return self.config.pluginmanager.get_plugin(AuditPlugin.name)
+        return _plugin(self)
 
     def runtest(self) -> None:
-        result = self.plugin.audit.evaluate(self.item_id)
+        plugin = self.plugin
+        result = plugin.apps[self.app].audit(plugin.catalog).evaluate(self.item_id)
         modified = self.config.hook.pytest_twelvefactor_modify_result(config=self.config, result=result)
         result = modified if modified is not None else result
         self.result = result
         if result.error:
             raise AuditFailure(f"evaluator error for {self.item_id}:\n{result.error}")
-        if result.verdict is Verdict.FAIL or (result.verdict is Verdict.PARTIAL and self.plugin.strict):
-            raise AuditFailure(terminal.failure_text(result, self.plugin.catalog.item(self.item_id)))
+        if result.verdict is Verdict.FAIL or (result.verdict is Verdict.PARTIAL and plugin.strict):
+            raise AuditFailure(terminal.failure_text(result, plugin.catalog.item(self.item_id)))
         if result.verdict in (Verdict.NA, Verdict.WAIVED):
             prefix = "n/a" if result.verdict is Verdict.NA else ""
             pytest.skip(f"{prefix}: {result.summary}" if prefix else result.summary)
@@ -89,7 +117,7 @@ class AuditItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"twelvefactor::{self.parent.name}::{self.name}"
+        return self.path, None, self.nodeid
 
 
 class AuditPlugin:
@@ -98,11 +126,15 @@ class AuditPlugin:
     def __init__(self, config: pytest.Config):
         self.config = config
         builtin = load_catalog()
-        self.root = audit_root(config)
-        if not self.root.is_dir():
-            raise pytest.UsageError(f"--twelvefactor-root: {self.root} is not a directory")
+        known_items, known_areas = {i.id for i in builtin.items}, {a.id for a in builtin.areas}
+        roots = audit_roots(config)
+        for root in roots:
+            if not root.is_dir():
+                raise pytest.UsageError(f"--twelvefactor-root: {root} is not a directory")
+        self.root = roots[0]
         try:
-            self.settings = load_settings(self.root, {i.id for i in builtin.items}, {a.id for a in builtin.areas})
+            self.settings = load_settings(self.root, known_items, known_areas)
+            targets = _app_targets(roots, self.settings, known_items, known_areas)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
         custom = [item for items in config.hook.pytest_twelvefactor_items(config=config) for item in (items or [])]
@@ -110,22 +142,15 @@ class AuditPlugin:
             self.catalog = with_overrides(extended(builtin, custom), severity=self.settings.severity)
         except ValueError as exc:
             raise pytest.UsageError(f"pytest_twelvefactor_items: {exc}") from None
-        self.custom_evaluators = {item.id: item.evaluator for item in custom}
-        self.extra_kinds: dict[str, str] = {}
+        extra_kinds: dict[str, str] = {}
         for kinds in config.hook.pytest_twelvefactor_file_kinds(config=config):
-            self.extra_kinds.update(kinds or {})
-        builtin_areas = {a.id for a in builtin.areas}
+            extra_kinds.update(kinds or {})
         for area in self.catalog.areas:
-            if area.id not in builtin_areas:
+            if area.id not in known_areas:
                 config.addinivalue_line("markers", f"{area.id}: {area.title_in('en')} (team area) audit items")
-        if self.config.getoption("twelvefactor_inline_waivers", None) is False:
-            self.settings.options["inline_waivers"] = False
         fail_under = self.config.getoption("twelvefactor_fail_under", None)
-        if fail_under is not None:
-            if not 0 <= fail_under <= 100:
-                raise pytest.UsageError(f"--twelvefactor-fail-under: must be between 0 and 100, got {fail_under:g}")
-            self.settings.fail_under["overall"] = fail_under
-        self.gate_failures: list[str] = []
+        if fail_under is not None and not 0 <= fail_under <= 100:
+            raise pytest.UsageError(f"--twelvefactor-fail-under: must be between 0 and 100, got {fail_under:g}")
         self.strict = self._option("twelvefactor_strict", "strict", False)
         self.only = self._option("twelvefactor_only", "only", False)
         self.json_path = self._option("twelvefactor_json", "json", None)
@@ -136,17 +161,23 @@ class AuditPlugin:
         if self.lang not in LANGUAGES:
             raise pytest.UsageError(f"--twelvefactor-lang: unknown language {self.lang!r} (known: {', '.join(LANGUAGES)})")
         self.baseline = _load_baseline(self._option("twelvefactor_baseline", "baseline", None))
-        self.view: ReportView | None = None
+        custom_evaluators = {item.id: item.evaluator for item in custom}
+        self.apps: dict[str | None, AppAudit] = {}
+        for name, root, settings in targets:
+            if self.config.getoption("twelvefactor_inline_waivers", None) is False:
+                settings.options["inline_waivers"] = False
+            if fail_under is not None:
+                settings.fail_under["overall"] = fail_under
+            self.apps[name] = AppAudit(name, root, settings, render=self.render,
+                                       custom_evaluators=custom_evaluators, extra_kinds=extra_kinds)
+        self.fleet = None not in self.apps
         self.written: list[str] = []
+        self.fleet_document: dict | None = None
+        self.started = dt.datetime.now(dt.timezone.utc)
         if config.pluginmanager.hasplugin("html"):
             from .report.html import HtmlReportHooks
 
             config.pluginmanager.register(HtmlReportHooks(self), "twelvefactor-html")
-        self.results: dict[str, ItemResult] = {}
-        self.started = dt.datetime.now(dt.timezone.utc)
-        self._audit: Audit | None = None
-        self._scores = None
-        self._from_workers: list[dict] = []
 
     def _option(self, dest: str, key: str, default):
         value = self.config.getoption(dest, None)
@@ -156,14 +187,21 @@ class AuditPlugin:
 
     @property
     def audit(self) -> Audit:
-        if self._audit is None:
-            self._audit = Audit(self.root, self.settings, render=self.render, catalog=self.catalog,
-                                extra_evaluators=self.custom_evaluators, extra_kinds=self.extra_kinds)
-        return self._audit
+        """The audit of the (first) tree, for the session fixtures."""
+        return next(iter(self.apps.values())).audit(self.catalog)
+
+    @property
+    def view(self) -> ReportView | None:
+        """The report view of a single-tree run (None in a fleet run or before the end)."""
+        return None if self.fleet else self.apps[None].view
 
     @property
     def is_worker(self) -> bool:
         return hasattr(self.config, "workerinput")
+
+    @property
+    def ran(self) -> bool:
+        return any(app.results for app in self.apps.values())
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -189,6 +227,8 @@ class AuditPlugin:
         if call.when == "call" and item.result is not None:
             result = item.result
             report.twelvefactor = result.to_dict()
+            if item.app is not None:
+                report.twelvefactor["app"] = item.app
             if result.verdict in (Verdict.NA, Verdict.WAIVED) and report.skipped:
                 label = "n/a" if result.verdict is Verdict.NA else "waived"
                 report.longrepr = (item.nodeid, None, f"{label}: {result.summary.removeprefix('waived: ')}")
@@ -212,100 +252,121 @@ class AuditPlugin:
         if data and report.when == "call":
             if data["id"] not in self.catalog.by_id():
                 self.catalog = _with_user_item(self.catalog, data)
-            self.results[data["id"]] = ItemResult.from_dict(data)
+            app = self.apps.get(data.get("app")) or next(iter(self.apps.values()))
+            app.results[data["id"]] = ItemResult.from_dict(data)
 
-    # -- results ---------------------------------------------------------------------------
-    def ordered_results(self) -> list[ItemResult]:
-        order = {item.id: n for n, item in enumerate(self.catalog.items)}
-        return sorted(self.results.values(), key=lambda r: order.get(r.item_id, 10**6))
-
-    def area_weights(self) -> dict[str, float]:
-        return {k: v for k, v in self.settings.weights.items() if k in {a.id for a in self.catalog.areas}}
-
-    def scores(self):
-        return compute(self.ordered_results(), self.catalog, self.area_weights())
-
-    def _local_facts(self) -> dict:
-        """What this process learnt about the tree (only the parts its items needed)."""
-        facts = {"diagnostics": [], "environments": [], "judged": None, "expired": [], "waivers_used": [], "evaluated": [], "waivers": []}
-        if self._audit is None or "repo" not in self._audit.__dict__:
-            return facts
-        repo = self._audit.repo
-        facts["diagnostics"] = [d.to_dict() for d in repo.diagnostics_sorted()]
-        facts["expired"] = [w.to_dict() for w in self._audit.expired_waivers]
-        facts["waivers_used"] = sorted(self._audit.used_waivers)
-        facts["evaluated"] = sorted(self._audit.evaluated)
-        facts["waivers"] = [(waivers_mod.key(w), w.to_dict()) for w in self._audit.all_waivers()]
-        if "kubernetes" in repo.__dict__:
-            facts["environments"] = self._audit.environments()
-            facts["judged"] = repo.judged_deployment
-        return facts
-
-    def facts(self) -> dict:
-        """Local facts merged with those xdist workers sent, in a stable order."""
-        merged = self._local_facts()
-        for other in self._from_workers:
-            for key in ("diagnostics", "environments", "expired", "waivers_used", "evaluated", "waivers"):
-                merged[key] += [x for x in other.get(key, []) if x not in merged[key]]
-            merged["judged"] = merged["judged"] or other.get("judged")
-        merged["diagnostics"].sort(key=lambda d: (d["path"], d["message"]))
-        merged["environments"].sort(key=lambda e: (e["name"], e["source"]))
-        merged["expired"].sort(key=lambda w: w["item"])
-        used = set(merged["waivers_used"])
-        evaluated = set(merged["evaluated"])
-        expired = {(w["item"], w.get("target"), w.get("source"), w.get("line")) for w in merged["expired"]}
-        merged["unused"] = sorted(
-            (w for key, w in {k: w for k, w in map(tuple, merged["waivers"])}.items()
-             if key not in used and w["item"] in evaluated
-             and (w["item"], w.get("target"), w.get("source"), w.get("line")) not in expired),
-            key=lambda w: (w["item"], w.get("target") or "", w.get("source") or ""),
-        )
-        return merged
-
+    # -- gates, worker facts, results ----------------------------------------------------
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session):
         outcome = yield
-        if not self.is_worker and self.results:
-            self.gate_failures = gates.check(self.scores(), self.ordered_results(), self.settings)
-            if self.gate_failures:
+        if not self.is_worker:
+            failed = False
+            for app in self.apps.values():
+                if app.results:
+                    app.gate_failures = gates.check(app.scores(self.catalog), app.ordered_results(self.catalog), app.settings)
+                    failed = failed or bool(app.gate_failures)
+            if failed:
                 session.testsfailed += 1  # a failed gate fails the run, as coverage thresholds do
         return outcome
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error):
-        facts = getattr(node, "workeroutput", {}).get("twelvefactor")
-        if facts:
-            self._from_workers.append(facts)
+        sent = getattr(node, "workeroutput", {}).get("twelvefactor") or {}
+        for name, facts in sent.items():
+            app = self.apps.get(None if name == "" else name)
+            if app is not None:
+                app.from_workers.append(facts)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session, exitstatus):
         if self.is_worker:
-            self.config.workeroutput["twelvefactor"] = self._local_facts()
+            self.config.workeroutput["twelvefactor"] = {name or "": app.local_facts() for name, app in self.apps.items()}
             return
-        if not self.results:
+        if not self.ran:
             return
-        scores = self.scores()
-        self._scores = scores
-        _junit_properties(self.config, self.ordered_results(), scores)
-        facts = self.facts()
-        document = json_result.build(
-            root=self.root, results=self.ordered_results(), scores=scores, catalog=self.catalog,
-            environments=facts["environments"], diagnostics=facts["diagnostics"], judged=facts["judged"],
-            started=self.started, settings={"area_weights": self.area_weights()},
-        )
-        self.view = ReportView(document, self.catalog, self.lang, baseline=self.baseline)
-        document["roadmap"] = [entry.to_dict() for entry in self.view.roadmap]
-        if self.view.comparison is not None:
-            document["comparison"] = self.view.comparison.to_dict()
-        self.written = write_reports(self.view, json_path=self.json_path, md_path=self.md_path, sarif_path=self.sarif_path)
-        self.config.hook.pytest_twelvefactor_results(config=self.config, document=document)
+        documents = []
+        for app in self.apps.values():
+            if not app.results:
+                continue
+            _junit_properties(self.config, app, self.catalog)
+            document = app.document(self.catalog, self.started)
+            baseline = _baseline_for(self.baseline, app.name)
+            app.view = ReportView(document, self.catalog, self.lang, baseline=baseline)
+            document["roadmap"] = [entry.to_dict() for entry in app.view.roadmap]
+            if app.view.comparison is not None:
+                document["comparison"] = app.view.comparison.to_dict()
+            documents.append(document)
+        if self.fleet:
+            self.fleet_document = json_result.build_fleet(documents, self.started)
+            self.written = write_fleet_reports([a.view for a in self.apps.values() if a.view], self.fleet_document,
+                                               json_path=self.json_path, md_path=self.md_path, sarif_path=self.sarif_path)
+            self.config.hook.pytest_twelvefactor_results(config=self.config, document=self.fleet_document)
+        else:
+            view = self.apps[None].view
+            self.written = write_reports(view, json_path=self.json_path, md_path=self.md_path, sarif_path=self.sarif_path)
+            self.config.hook.pytest_twelvefactor_results(config=self.config, document=view.document)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
-        if self.is_worker or not self.results or self.view is None:
+        if self.is_worker or not self.ran:
             return
-        facts = self.facts()
-        terminal.summary(terminalreporter, self.view, expired=facts["expired"], written=self.written,
-                         unused=facts["unused"], gate_failures=self.gate_failures)
+        if self.fleet:
+            terminal.fleet_summary(terminalreporter, [a for a in self.apps.values() if a.view], self.written)
+            return
+        app = self.apps[None]
+        facts = app.facts()
+        terminal.summary(terminalreporter, app.view, expired=facts["expired"], written=self.written,
+                         unused=facts["unused"], gate_failures=app.gate_failures)
+
+
+def _app_targets(roots, settings, known_items, known_areas) -> list:
+    """(name, root, settings) per audited tree: one tree, the configured ``apps``, or several roots."""
+    if len(roots) == 1 and not settings.apps:
+        return [(None, roots[0], settings)]
+    trees: list[Path] = []
+    if len(roots) == 1:
+        for pattern in settings.apps:
+            matched = sorted(p for p in roots[0].glob(pattern) if p.is_dir())
+            if not matched:
+                raise ConfigError(f"{settings.path} [tool.twelvefactor].apps: {pattern!r} matches no directory")
+            trees += [p for p in matched if p not in trees]
+    else:
+        trees = list(roots)
+    names = _app_names(trees, roots[0] if len(roots) == 1 else None)
+    out = []
+    for name, tree in zip(names, trees):
+        own = load_settings(tree, known_items, known_areas) if (tree / "pyproject.toml").is_file() else None
+        out.append((name, tree, own if own is not None and own.path is not None and _has_table(own) else _copy_settings(settings)))
+    return out
+
+
+def _has_table(settings) -> bool:
+    return bool(settings.waivers or settings.weights or settings.severity or settings.fail_under or settings.essential
+                or settings.policy or {k: v for k, v in settings.options.items() if not k.startswith("_")})
+
+
+def _copy_settings(settings):
+    from dataclasses import replace as _replace
+
+    return _replace(settings, waivers=list(settings.waivers), weights=dict(settings.weights), fail_under=dict(settings.fail_under),
+                    options=dict(settings.options), policy=dict(settings.policy), apps=[])
+
+
+def _app_names(trees: list[Path], base: Path | None) -> list[str]:
+    if base is not None:
+        return [tree.relative_to(base).as_posix() for tree in trees]
+    names = [tree.name for tree in trees]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{tree.parent.name}/{tree.name}" for tree in trees]
+
+
+def _baseline_for(baseline: dict | None, app: str | None) -> dict | None:
+    if baseline is None or app is None:
+        return baseline
+    for document in baseline.get("apps", []):
+        if document.get("app") == app:
+            return document
+    return None
 
 
 def _counted_test(item, report, catalog) -> dict | None:
@@ -350,7 +411,7 @@ def _load_baseline(path: str | None) -> dict | None:
         raise pytest.UsageError(f"--twelvefactor-baseline: cannot use {path}: {exc}") from None
 
 
-def _junit_properties(config: pytest.Config, results: list[ItemResult], scores) -> None:
+def _junit_properties(config: pytest.Config, app: AppAudit, catalog) -> None:
     """Scores and per-item verdicts as <testsuite> properties (valid under xunit2)."""
     try:
         from _pytest.junitxml import xml_key
@@ -359,10 +420,12 @@ def _junit_properties(config: pytest.Config, results: list[ItemResult], scores) 
     xml = config.stash.get(xml_key, None)
     if xml is None:
         return
+    prefix = f"twelvefactor.{app.name}." if app.name is not None else "twelvefactor."
+    scores = app.scores(catalog)
     for family in ("twelve_factor", "cloud_native"):
         value = scores.families.get(family)
-        xml.add_global_property(f"twelvefactor.score.{family}", "n/a" if value is None else f"{value:.2f}")
+        xml.add_global_property(f"{prefix}score.{family}", "n/a" if value is None else f"{value:.2f}")
     for area, score in scores.areas.items():
-        xml.add_global_property(f"twelvefactor.score.{area}", "n/a" if score.percent is None else f"{score.percent:.2f}")
-    for result in results:
-        xml.add_global_property(f"twelvefactor.verdict.{result.item_id}", result.verdict.value)
+        xml.add_global_property(f"{prefix}score.{area}", "n/a" if score.percent is None else f"{score.percent:.2f}")
+    for result in app.ordered_results(catalog):
+        xml.add_global_property(f"{prefix}verdict.{result.item_id}", result.verdict.value)

@@ -58,7 +58,7 @@ def build_stages(repo):
 
 # --------------------------------------------------------------------------- CI builds and pushes
 
-_NAME_LINE = re.compile(r"^\s*-?\s*(name|displayName|description)\s*:", re.I)
+_NAME_LINE = re.compile(r"^\s*(?:-\s*)?(name|displayName|description)\s*:", re.I)
 _BUILD = re.compile(
     r"\b(docker|podman|nerdctl)\s+(buildx\s+)?(build|bake)\b|\bbuildah\s+(bud|build)\b|/kaniko/executor|"
     r"\baz\s+acr\s+build\b|\bgcloud\s+builds\s+submit\b|\bpack\s+build\b|\bko\s+(build|publish|apply|resolve)\b|"

@@ -248,7 +248,7 @@ def _pipelines(repo) -> tuple[list[Evidence], list[Evidence]]:
         path = posixpath.join(chart, "Chart.yaml") if chart else "Chart.yaml"
         text = repo.text(path) if repo.files.exists(path) else None
         for number, line in enumerate((text or "").split("\n"), start=1):
-            m = re.match(r"\s*-?\s*name:\s*['\"]?([\w-]+)", line)
+            m = re.match(r"\s*(?:-\s*)?name:\s*['\"]?([\w-]+)", line)
             if m and PIPELINE_CHART.fullmatch(m.group(1)):
                 full.append(Evidence(path, number, f"chart dependency {m.group(1)}", True))
     for path, line, text in repo.grep(("terraform",), IAC_PIPELINE):

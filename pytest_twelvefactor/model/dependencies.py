@@ -59,6 +59,15 @@ class IndexConfig:
     has_credentials: bool
 
 
+def _table(value) -> dict:
+    """A TOML table, or ``{}`` when the file has something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def _array(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def is_dev_path(path: str) -> bool:
     name = posixpath.basename(path).lower()
     return bool(re.search(r"(dev|test|lint|doc|ci|local)", name.replace("requirements", "")))
@@ -87,14 +96,13 @@ class DependencyModel:
         self.lockfiles: list[str] = index.of("lockfile")
         self.index_configs: list[IndexConfig] = []
         self._requirements_cache: dict[str, DependencyFile] = {}
-        for path in index.of("requirements"):
-            self._requirements(path, ())
-        for path in index.of("pyproject"):
-            self._pyproject(path)
-        for path in index.of("pipfile"):
-            self._pipfile(path)
-        for path in index.of("setup_cfg"):
-            self._setup_cfg(path)
+        for kind, parse in (("requirements", lambda p: self._requirements(p, ())), ("pyproject", self._pyproject),
+                            ("pipfile", self._pipfile), ("setup_cfg", self._setup_cfg)):
+            for path in index.of(kind):
+                try:
+                    parse(path)
+                except Exception as exc:  # a shape no reader expected: one file lost, not the audit
+                    self.diagnostics.append(Diagnostic(path, f"cannot read {posixpath.basename(path)}: {exc.__class__.__name__}"))
         for path in index.of("package_json"):
             self._simple(path, "package_json")
         for path in index.of("go_mod"):
@@ -139,7 +147,8 @@ class DependencyModel:
 
     def _requirement_line(self, dep: DependencyFile, entry: str, line: int, chain: tuple[str, ...]) -> None:
         if entry.startswith(("-r", "--requirement", "-c", "--constraint")):
-            target = entry.split(None, 1)[1] if " " in entry else entry[2:]
+            match = re.match(r"(--requirement|--constraint|-r|-c)\s*=?\s*(.*)", entry)  # -rfile, -r file, --requirement=file
+            target = match.group(2) if match else ""
             target = posixpath.normpath(posixpath.join(posixpath.dirname(dep.path), target.strip()))
             if self.index.exists(target):
                 self._requirements(target, chain)
@@ -193,34 +202,36 @@ class DependencyModel:
             if match:
                 dep.requirements.append(Requirement(normalize(match.group(1)), match.group(3).strip(), path, line_of(match.group(1)), dev))
 
-        project = data.get("project") if isinstance(data.get("project"), dict) else {}
-        for item in project.get("dependencies") or []:
-            add(item)
-        for group, items in (project.get("optional-dependencies") or {}).items():
-            for item in items or []:
-                add(item, dev=bool(re.search(r"dev|test|lint|doc", group)))
-        for group, items in (data.get("dependency-groups") or {}).items():
-            for item in items or []:
+        project = _table(data.get("project"))
+        for item in _array(project.get("dependencies")):
+            if isinstance(item, str):
+                add(item)
+        for group, items in _table(project.get("optional-dependencies")).items():
+            for item in _array(items):
+                if isinstance(item, str):
+                    add(item, dev=bool(re.search(r"dev|test|lint|doc", group)))
+        for group, items in _table(data.get("dependency-groups")).items():
+            for item in _array(items):
                 if isinstance(item, str):
                     add(item, dev=True)
-        tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
-        poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else {}
-        poetry_groups = [(poetry.get("dependencies") or {}, False), (poetry.get("dev-dependencies") or {}, True)]
-        for group in (poetry.get("group") or {}).values():
+        tool = _table(data.get("tool"))
+        poetry = _table(tool.get("poetry"))
+        poetry_groups = [(_table(poetry.get("dependencies")), False), (_table(poetry.get("dev-dependencies")), True)]
+        for group in _table(poetry.get("group")).values():
             if isinstance(group, dict):
-                poetry_groups.append((group.get("dependencies") or {}, True))
+                poetry_groups.append((_table(group.get("dependencies")), True))
         for table, dev in poetry_groups:
             for name, spec in table.items():
                 if name.lower() == "python":
                     continue
-                version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+                version = str(spec.get("version", "")) if isinstance(spec, dict) else str(spec)
                 if isinstance(spec, dict) and ("path" in spec or "git" in spec or "url" in spec):
                     version = "@local"
                 version = "==" + version if re.match(r"^\d", version) else version
                 dep.requirements.append(Requirement(normalize(name), version, path, line_of(name), dev))
         if dep.requirements or "project" in data or poetry:
             self.files.append(dep)
-        for source in list((tool.get("uv") or {}).get("index") or []) + list(poetry.get("source") or []):
+        for source in _array(_table(tool.get("uv")).get("index")) + _array(poetry.get("source")):
             if isinstance(source, dict) and source.get("url"):
                 redacted, creds = redact_url(str(source["url"]))
                 self.index_configs.append(IndexConfig(path, line_of(str(source.get("name", "url"))), redacted, creds))
@@ -232,12 +243,12 @@ class DependencyModel:
         dep = DependencyFile(path, "pipfile")
         lines = text.split("\n")
         for section, dev in (("packages", False), ("dev-packages", True)):
-            for name, spec in (data.get(section) or {}).items():
-                version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+            for name, spec in _table(data.get(section)).items():
+                version = str(spec.get("version", "")) if isinstance(spec, dict) else str(spec)
                 version = "" if version == "*" else version
                 line = next((i for i, l in enumerate(lines, 1) if l.strip().startswith(name)), 1)
                 dep.requirements.append(Requirement(normalize(name), version, path, line, dev))
-        for source in data.get("source") or []:
+        for source in _array(data.get("source")):
             if isinstance(source, dict) and source.get("url"):
                 redacted, creds = redact_url(str(source["url"]))
                 self.index_configs.append(IndexConfig(path, 1, redacted, creds))

@@ -16,7 +16,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _BaseLoader = yaml.SafeLoader
 
 MAX_EXPANDED_NODES = 2_000_000
-MAX_DEPTH = 200
+MAX_DEPTH = 100  # Kubernetes objects nest ~20 levels, CRD schemas ~50; constructing deeper recurses too far
 
 
 class YMap(dict):
@@ -34,7 +34,9 @@ class YMap(dict):
 
 
 class YAMLBoundsError(yaml.YAMLError):
-    pass
+    """A document refused before construction: alias bomb, nesting, self-containing alias."""
+
+    problem_mark = None
 
 
 class _LineLoader(_BaseLoader):
@@ -56,6 +58,7 @@ def _construct_mapping(loader, node):
     mapping = YMap()
     mapping.line = node.start_mark.line + 1
     yield mapping
+    _refuse_duplicate_keys(node)
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -65,6 +68,20 @@ def _construct_mapping(loader, node):
             key = str(key)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
+
+
+def _refuse_duplicate_keys(node) -> None:
+    """kubectl, Kustomize and compose (Go yaml.v3) reject a key written twice in one mapping;
+    PyYAML would silently keep the last value. Merge keys (``<<``) may be overridden."""
+    seen: dict = {}
+    for key_node, _value in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = (key_node.tag, key_node.value)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r} (first at line {seen[key]})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line + 1
 
 
 def _construct_unknown(loader, tag_suffix, node):
@@ -81,32 +98,42 @@ _LineLoader.add_multi_constructor("tag:", _construct_unknown)
 
 
 def _expanded_size(root) -> int:
-    """Node count with every alias expanded, computed without expanding.
+    """Node count with every alias expanded, computed without expanding; also the nesting depth.
 
     Aliases share nodes, so a "billion laughs" document is small to load but
-    explodes for anything that walks it; this measures the explosion first.
+    explodes for anything that walks it; this measures the explosion first,
+    without recursion, and refuses documents nested deeper than ``MAX_DEPTH``
+    or holding an alias to one of their own ancestors.
     """
     sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
+    expanding: set[int] = set()
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
+        key = id(node)
         if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
+            sizes[key] = heights[key] = 1
             continue
         children = [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
         if children_done:
-            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[id(node)] > MAX_EXPANDED_NODES:
+            expanding.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_EXPANDED_NODES:
                 raise YAMLBoundsError(
                     f"expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases (alias bomb?)"
                 )
-        else:
-            if len(stack) > 100_000:
+            if heights[key] > MAX_DEPTH:
                 raise YAMLBoundsError(f"nested deeper than {MAX_DEPTH} levels")
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        if key in sizes:
+            continue
+        if key in expanding:
+            raise YAMLBoundsError("an alias refers to a node that contains it (recursive alias)")
+        expanding.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
     return sizes[id(root)]
 
 
@@ -128,6 +155,8 @@ def load_all(text: str) -> list:
 
 def describe_error(exc: Exception) -> str:
     """One line for the report, e.g. ``line 4: mapping values are not allowed here``."""
+    if isinstance(exc, YAMLBoundsError):
+        return f"not analysed: {exc}"
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     if mark is not None:

@@ -121,9 +121,17 @@ class HtmlReportHooks:
         self.plugin = plugin
 
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
-        view = self.plugin.view
-        if view is not None:
-            prefix.extend(summary_html(view))
+        plugin = self.plugin
+        if plugin.fleet:
+            views = [app.view for app in plugin.apps.values() if app.view is not None]
+            if views:
+                prefix.append('<div id="twelvefactor-fleet">')
+                prefix.extend(f"<details><summary>{escape(str(v.document.get('app')))}: "
+                              f"12-Factor {_pct(v.family_score('twelve_factor'))}, Cloud Native {_pct(v.family_score('cloud_native'))}"
+                              f"</summary>{''.join(summary_html(v))}</details>" for v in views)
+                prefix.append("</div>")
+        elif plugin.view is not None:
+            prefix.extend(summary_html(plugin.view))
 
     def pytest_html_results_table_header(self, cells):
         cells.insert(2, '<th class="sortable" data-column-type="area">Area</th>')
@@ -143,7 +151,8 @@ class HtmlReportHooks:
             escape((f"{e['path']}:{e['line']} " if e.get("path") and e.get("line") else (f"{e['path']} " if e.get("path") else "")) + e.get("message", ""))
             for e in evidence
         )
-        cells.insert(2, f'<td class="col-area">{escape(data["area"])}</td>')
+        area = f'{data["app"]}: {data["area"]}' if data.get("app") else data["area"]
+        cells.insert(2, f'<td class="col-area">{escape(area)}</td>')
         cells.insert(3, f'<td class="col-verdict">{_verdict_badge(data["verdict"], lang)}</td>')
         cells.insert(4, f'<td class="col-evidence">{lines}</td>')
 

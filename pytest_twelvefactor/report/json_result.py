@@ -38,3 +38,29 @@ def load(path: Path) -> dict:
     if not isinstance(document, dict) or "items" not in document:
         raise ValueError(f"{path}: not a pytest-twelvefactor result")
     return document
+
+
+def build_fleet(documents: list[dict], started) -> dict:
+    """Several audited trees: one result document per app, and the fleet table."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "pytest-twelvefactor", "version": __version__},
+        "timestamp": started.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "fleet": [
+            {
+                "app": d.get("app"), "root": d["root"],
+                "twelve_factor": d["scores"].get("twelve_factor"), "cloud_native": d["scores"].get("cloud_native"),
+                "counts": _total_counts(d),
+            }
+            for d in documents
+        ],
+        "apps": documents,
+    }
+
+
+def _total_counts(document: dict) -> dict:
+    totals: dict[str, int] = {}
+    for counts in document["scores"].get("counts", {}).values():
+        for verdict, n in counts.items():
+            totals[verdict] = totals.get(verdict, 0) + n
+    return totals

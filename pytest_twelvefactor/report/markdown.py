@@ -221,3 +221,21 @@ def _roadmap(view, t) -> list[str]:
             )
         out.append("")
     return out + ["---", ""]
+
+
+def render_fleet(views: list[ReportView], fleet_document: dict) -> str:
+    """The fleet table, then each app's report with its headings one level down."""
+    lang = views[0].lang if views else "en"
+    t = lambda key: text(lang, key)  # noqa: E731
+    out = [f"# {t('title')} — {len(views)} apps", "", f"| app | {t('twelve_factor_score')} | {t('cloud_native_score')} | pass | partial | fail | n/a | waived |",
+           "|---|---|---|---|---|---|---|---|"]
+    for row in fleet_document.get("fleet", []):
+        c = row.get("counts", {})
+        out.append(f"| {cell(row.get('app'))} | {pct(row.get('twelve_factor'))} | {pct(row.get('cloud_native'))} | "
+                   + " | ".join(str(c.get(k, 0)) for k in ("pass", "partial", "fail", "n/a", "waived")) + " |")
+    out.append("")
+    for view in views:
+        body = render(view).splitlines()
+        body[0] = f"# {cell(view.document.get('app') or view.project_name())}"
+        out += ["---", ""] + [("#" + line) if line.startswith("#") else line for line in body] + [""]
+    return "\n".join(out) + "\n"

@@ -102,5 +102,9 @@ def _root_uri(root: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
+def build_empty() -> dict:
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": []}
+
+
 def render(view: ReportView) -> str:
     return json.dumps(build(view), ensure_ascii=False, indent=2) + "\n"

@@ -129,3 +129,32 @@ def summary(tr, view, expired=(), written=(), unused=(), gate_failures=()) -> No
         tr.write_line("")
         for failure in gate_failures:
             tr.write_line(f"GATE FAILED: {failure}", red=True, bold=True)
+
+
+def fleet_summary(tr, apps, written=()) -> None:
+    """Several audited trees: one line per app, its worst items, and the gates."""
+    tr.write_sep("=", f"twelvefactor audit: {len(apps)} apps")
+    lang = apps[0].view.lang if apps else "en"
+    tr.write_line(f"  {'app':<32} {text(lang, 'twelve_factor_score'):>20} {text(lang, 'cloud_native_score'):>20}"
+                  "   pass partial  fail   n/a waived")
+    for app in apps:
+        view = app.view
+        totals: dict[str, int] = {}
+        for counts in view.scores.get("counts", {}).values():
+            for verdict, n in counts.items():
+                totals[verdict] = totals.get(verdict, 0) + n
+        tf, cn = view.family_score("twelve_factor"), view.family_score("cloud_native")
+        tr.write_line(
+            f"  {clean(app.name)[:32]:<32} {_pct(tf):>20} {_pct(cn):>20}   "
+            + " ".join(f"{totals.get(k, 0):>5}" for k in ("pass", "partial", "fail", "n/a", "waived"))
+        )
+    for app in apps:
+        failing = [r for r in app.view.results if r.verdict is Verdict.FAIL]
+        if failing:
+            tr.write_line(f"{clean(app.name)}: {len(failing)} failing: " + ", ".join(r.item_id for r in failing[:8])
+                          + (" …" if len(failing) > 8 else ""))
+    for line in written:
+        tr.write_line(f"Written: {line}")
+    for app in apps:
+        for failure in app.gate_failures:
+            tr.write_line(f"GATE FAILED: {clean(app.name)}: {failure}", red=True, bold=True)
