@@ -23,8 +23,9 @@ FACT_LISTS = ("diagnostics", "environments", "expired", "waivers_used", "evaluat
 
 class AppAudit:
     def __init__(self, name: str | None, root: Path, settings: Settings, *, render: bool = True,
-                 custom_evaluators: dict | None = None, extra_kinds: dict | None = None):
+                 custom_evaluators: dict | None = None, extra_kinds: dict | None = None, runtime=None):
         self.name = name
+        self.runtime = runtime  # runtime evidence for this tree (pytest_twelvefactor.runtime.context.AppRuntime) or None
         self.root = root
         self.settings = settings
         self.render = render
@@ -39,7 +40,7 @@ class AppAudit:
     def audit(self, catalog: Catalog) -> Audit:
         if self._audit is None:
             self._audit = Audit(self.root, self.settings, render=self.render, catalog=catalog,
-                                extra_evaluators=self.custom_evaluators, extra_kinds=self.extra_kinds)
+                                extra_evaluators=self.custom_evaluators, extra_kinds=self.extra_kinds, runtime=self.runtime)
         return self._audit
 
     def ordered_results(self, catalog: Catalog) -> list[ItemResult]:

@@ -82,6 +82,7 @@ class Audit:
     catalog: Catalog = field(default_factory=load_catalog)
     extra_evaluators: dict = field(default_factory=dict)
     extra_kinds: dict = field(default_factory=dict)
+    runtime: object | None = None  # runtime evidence (pytest_twelvefactor.runtime): .merge(item_id, result, repo) -> Result
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -124,6 +125,8 @@ class Audit:
         if isinstance(outcome, BaseException):
             detail = getattr(outcome, "__twelvefactor_tb__", "") or repr(outcome)
             return ItemResult(verdict=Verdict.NA, summary=f"evaluator error: {outcome!r}", error=detail, **base)
+        if self.runtime is not None and item.runtime:  # runtime evidence, before waivers
+            outcome = self.runtime.merge(item.id, outcome, self.repo)
         result = ItemResult(verdict=outcome.verdict, summary=outcome.summary, evidence=outcome.evidence, **base)
         self.evaluated.add(item.id)
         waivers = self.settings.waivers_for(item.id) + [w for w in self.inline_waivers if w.item_id == item.id]

@@ -60,6 +60,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="ignore waivers written in the audited files (annotations, comments); only configured ones apply")
     group.addoption("--twelvefactor-no-render", dest="twelvefactor_render", action="store_false", default=None,
                     help="do not run kubectl/kustomize to render overlays; read kustomizations directly")
+    # Remediation kit (docs/remediation.md): generated at the end of the run, never into the audited tree.
+    group.addoption("--twelvefactor-fix", metavar="DIR", default=None,
+                    help="write a remediation kit for the failing and partial items into DIR (outside the audited tree): "
+                         "a Kustomize component or manifests, unified diffs and a README with decisions and gains")
+    group.addoption("--twelvefactor-fix-preview", action="store_true", default=False,
+                    help="audit a temporary copy of the tree with the kit applied and print Before / After / change")
+    # Runtime evidence (docs/runtime.md): off, and testinfra not imported by this plugin, without --twelvefactor-host.
+    group.addoption("--twelvefactor-host", metavar="SPEC", default=None,
+                    help="verify the runtime items on a running system through this testinfra host "
+                         "(local://, ssh://user@host, docker://container, podman://…, kubectl://pod?namespace=…&container=…)")
+    group.addoption("--twelvefactor-process", metavar="REGEX", default=None,
+                    help="regex matched against process command lines to find the app's processes "
+                         "(default: the programs the static model runs, e.g. uvicorn, celery)")
+    group.addoption("--twelvefactor-health-url", metavar="URL", default=None,
+                    help="health URL called on the host (default: http://127.0.0.1:<declared port><health route>)")
+    group.addoption("--twelvefactor-disruptive", action="store_true", default=None,
+                    help="consent to disruptive runtime probes: SIGTERM to the app's main processes (SIGKILL after "
+                         "the grace period) and, with --twelvefactor-start-cmd, a timed start")
+    group.addoption("--twelvefactor-start-cmd", metavar="CMD", default=None,
+                    help="shell command that starts the app on the host, for timing start-up to a ready health route")
+    group.addoption("--twelvefactor-startup-budget", metavar="SECONDS", type=float, default=None,
+                    help="start-up longer than this is slow (default 30)")
+    group.addoption("--twelvefactor-grace-period", metavar="SECONDS", type=float, default=None,
+                    help="override the grace period a SIGTERM must fit in (default: terminationGracePeriodSeconds, "
+                         "compose stop_grace_period, else 30)")
 
 
 def pytest_addhooks(pluginmanager) -> None:

@@ -25,7 +25,7 @@ from .report import json_result, terminal
 from .report.i18n import LANGUAGES
 from .report.view import ReportView
 from .report.writers import write_fleet_reports, write_reports
-from .results import Verdict
+from .results import SEVERITY_ORDER, Verdict
 
 
 class AuditFailure(Exception):
@@ -126,7 +126,11 @@ class AuditPlugin:
     def __init__(self, config: pytest.Config):
         self.config = config
         builtin = load_catalog()
-        known_items, known_areas = {i.id for i in builtin.items}, {a.id for a in builtin.areas}
+        builtin_areas = {a.id for a in builtin.areas}
+        # Asked first: a team's own items and areas may be configured too (weights, waivers, gates).
+        custom = [item for items in config.hook.pytest_twelvefactor_items(config=config) for item in (items or [])]
+        known_items = {i.id for i in builtin.items} | {c.id for c in custom}
+        known_areas = builtin_areas | {c.id.partition(".")[0] for c in custom}
         roots = audit_roots(config)
         for root in roots:
             if not root.is_dir():
@@ -137,7 +141,6 @@ class AuditPlugin:
             targets = _app_targets(roots, self.settings, known_items, known_areas)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-        custom = [item for items in config.hook.pytest_twelvefactor_items(config=config) for item in (items or [])]
         try:
             self.catalog = with_overrides(extended(builtin, custom), severity=self.settings.severity)
         except ValueError as exc:
@@ -146,7 +149,7 @@ class AuditPlugin:
         for kinds in config.hook.pytest_twelvefactor_file_kinds(config=config):
             extra_kinds.update(kinds or {})
         for area in self.catalog.areas:
-            if area.id not in known_areas:
+            if area.id not in builtin_areas:
                 config.addinivalue_line("markers", f"{area.id}: {area.title_in('en')} (team area) audit items")
         fail_under = self.config.getoption("twelvefactor_fail_under", None)
         if fail_under is not None and not 0 <= fail_under <= 100:
@@ -161,7 +164,17 @@ class AuditPlugin:
         if self.lang not in LANGUAGES:
             raise pytest.UsageError(f"--twelvefactor-lang: unknown language {self.lang!r} (known: {', '.join(LANGUAGES)})")
         self.baseline = _load_baseline(self._option("twelvefactor_baseline", "baseline", None))
+        self.fix_dir = config.getoption("twelvefactor_fix", None)  # remediation kit (docs/remediation.md)
+        self.fix_preview = bool(config.getoption("twelvefactor_fix_preview", False))
+        if self.fix_dir:
+            from .fix.session import KitError, check_options
+
+            try:
+                check_options(self.fix_dir, roots)
+            except KitError as exc:
+                raise pytest.UsageError(str(exc)) from None
         custom_evaluators = {item.id: item.evaluator for item in custom}
+        self.runtime = _runtime_context(config)  # None without --twelvefactor-host
         self.apps: dict[str | None, AppAudit] = {}
         for name, root, settings in targets:
             if self.config.getoption("twelvefactor_inline_waivers", None) is False:
@@ -169,7 +182,8 @@ class AuditPlugin:
             if fail_under is not None:
                 settings.fail_under["overall"] = fail_under
             self.apps[name] = AppAudit(name, root, settings, render=self.render,
-                                       custom_evaluators=custom_evaluators, extra_kinds=extra_kinds)
+                                       custom_evaluators=custom_evaluators, extra_kinds=extra_kinds,
+                                       runtime=self.runtime.for_app(name) if self.runtime else None)
         self.fleet = None not in self.apps
         self.written: list[str] = []
         self.fleet_document: dict | None = None
@@ -253,7 +267,10 @@ class AuditPlugin:
             if data["id"] not in self.catalog.by_id():
                 self.catalog = _with_user_item(self.catalog, data)
             app = self.apps.get(data.get("app")) or next(iter(self.apps.values()))
-            app.results[data["id"]] = ItemResult.from_dict(data)
+            result, earlier = ItemResult.from_dict(data), app.results.get(data["id"])
+            if earlier is not None and data.get("source_test"):
+                result = _worst_of(earlier, result)  # an opted-in test run several times (parametrized)
+            app.results[data["id"]] = result
 
     # -- gates, worker facts, results ----------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -296,6 +313,10 @@ class AuditPlugin:
             if app.view.comparison is not None:
                 document["comparison"] = app.view.comparison.to_dict()
             documents.append(document)
+        if self.fix_dir or self.fix_preview:
+            from .fix.session import generate as generate_kits
+
+            generate_kits(self, self.fix_dir, self.fix_preview)
         if self.fleet:
             self.fleet_document = json_result.build_fleet(documents, self.started)
             self.written = write_fleet_reports([a.view for a in self.apps.values() if a.view], self.fleet_document,
@@ -311,11 +332,29 @@ class AuditPlugin:
             return
         if self.fleet:
             terminal.fleet_summary(terminalreporter, [a for a in self.apps.values() if a.view], self.written)
+            self._fix_summary(terminalreporter)
             return
         app = self.apps[None]
         facts = app.facts()
         terminal.summary(terminalreporter, app.view, expired=facts["expired"], written=self.written,
                          unused=facts["unused"], gate_failures=app.gate_failures)
+        self._fix_summary(terminalreporter)
+
+    def _fix_summary(self, terminalreporter) -> None:
+        if self.fix_dir or self.fix_preview:
+            from .fix.session import summary as fix_summary
+
+            fix_summary(terminalreporter, self, self.fix_dir)
+
+
+def _runtime_context(config: pytest.Config):
+    """Runtime evidence for this session (``--twelvefactor-host``); its modules load only then."""
+    if not config.getoption("twelvefactor_host", None) and not config.getoption("twelvefactor_disruptive", None) \
+            and not config.getoption("twelvefactor_start_cmd", None):
+        return None
+    from .runtime.pytest_hooks import build
+
+    return build(config)
 
 
 def _app_targets(roots, settings, known_items, known_areas) -> list:
@@ -383,13 +422,35 @@ def _counted_test(item, report, catalog) -> dict | None:
         return None
     verdict = "pass" if report.passed else ("n/a" if report.skipped else "fail")
     path, line, _ = item.location
-    message = "test passed" if report.passed else (str(report.longrepr).splitlines()[-1][:300] if report.longrepr else verdict)
+    message = "test passed" if report.passed else _outcome_message(report) or verdict
     return {
         "id": item_id, "area": area, "title": str(marker.kwargs.get("title") or item.name),
         "verdict": verdict, "summary": f"{item.nodeid}: {message}", "weight": float(marker.kwargs.get("weight", 1)),
-        "evidence": [{"path": path, "line": (line or 0) + 1, "message": f"test {item.nodeid}", "ok": report.passed}],
+        "evidence": [{"path": path, "line": (line or 0) + 1, "message": f"test {item.nodeid}",
+                      "ok": None if report.skipped else report.passed}],
         "remediation": "", "source_test": item.nodeid,
     }
+
+
+def _outcome_message(report) -> str:
+    """What went wrong in one line: the exception's message or the skip reason, not its location."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (path, line, "Skipped: reason")
+        text = str(longrepr[2])
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else str(longrepr or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0][:300] if lines else ""
+
+
+def _worst_of(earlier: ItemResult, later: ItemResult) -> ItemResult:
+    """One item reported by several opted-in tests: the worst verdict counts, with all the evidence."""
+    from dataclasses import replace as _replace
+
+    worse = min(earlier, later, key=lambda r: (SEVERITY_ORDER.index(r.verdict), r.summary))  # same under xdist
+    evidence = sorted(earlier.evidence + later.evidence, key=lambda e: (e.path or "", e.line or 0, e.message))
+    return _replace(worse, evidence=tuple(evidence))
 
 
 def _with_user_item(catalog, data: dict):

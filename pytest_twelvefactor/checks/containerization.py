@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 
@@ -58,10 +59,66 @@ def _app_roots(repo) -> dict[str, str | None]:
     for dep in repo.dependencies.files:
         if dep.kind in _DEP_KINDS and not dep.dev and not _NOT_DEPLOYED.search(dep.directory):
             roots.setdefault(dep.directory, dep.path)
-    inner = {r: p for r, p in roots.items() if not any(o != r and _within(o, r) for o in roots)}
+    ordered = sorted(roots)  # a root with another root below it is an umbrella (prefix search, not all pairs)
+    inner = {r: p for r, p in roots.items() if not _has_below(ordered, r)}
     if not inner and repo.python.app_modules():
         inner[""] = None
     return inner
+
+
+def _has_below(ordered: list[str], root: str) -> bool:
+    """Another of these sorted paths lies below ``root`` ("" is the repository root)."""
+    if root == "":
+        return any(o != "" for o in ordered)
+    at = bisect.bisect_left(ordered, root + "/")
+    return at < len(ordered) and ordered[at].startswith(root + "/")
+
+
+def _ancestors(path: str) -> list[str]:
+    """``path``, its parent directories and "" (the repository root)."""
+    out = [path] if path else []
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        out.append(path)
+    return out + [""]
+
+
+class _BuildIndex:
+    """Which Dockerfiles may build a root, without testing every (root, Dockerfile) pair:
+    candidates by the Dockerfile's directory and its COPY/ADD targets, confirmed by
+    :func:`_built_by` in Dockerfile order, so the answer is the one the pairwise scan gives."""
+
+    def __init__(self, dockerfiles: list[Dockerfile]):
+        self.dockerfiles = dockerfiles
+        self.sources = [_copy_sources(df) for df in dockerfiles]
+        self.by_anchor: dict[str, set[int]] = {}
+        targets: set[str] = set()
+        for n, df in enumerate(dockerfiles):
+            self.by_anchor.setdefault(df.directory, set()).add(n)
+            for source, _line in self.sources[n]:
+                for base in ("", df.directory):
+                    target = _norm(posixpath.join(base, source))
+                    if target:
+                        self.by_anchor.setdefault(target, set()).add(n)
+                        targets.add(target)
+        self.targets = sorted(targets)
+
+    def built_by(self, root: str) -> tuple[Dockerfile, int] | None:
+        found: set[int] = set()
+        for anchor in _ancestors(root):          # the Dockerfile or a COPY target contains the root
+            found |= self.by_anchor.get(anchor, set())
+        if root == "":
+            lo, hi = 0, len(self.targets)
+        else:                                     # a COPY target lies inside the root
+            lo = bisect.bisect_left(self.targets, root + "/")
+            hi = bisect.bisect_left(self.targets, root + "0")  # "0" sorts right after "/"
+        for target in self.targets[lo:hi]:
+            found |= self.by_anchor[target]
+        for n in sorted(found):
+            line = _built_by(root, self.dockerfiles[n], self.sources[n])
+            if line is not None:
+                return self.dockerfiles[n], line
+        return None
 
 
 def _copy_sources(df: Dockerfile) -> list[tuple[str, int]]:
@@ -75,13 +132,13 @@ def _copy_sources(df: Dockerfile) -> list[tuple[str, int]]:
     return out
 
 
-def _built_by(root: str, df: Dockerfile) -> int | None:
+def _built_by(root: str, df: Dockerfile, sources: list[tuple[str, int]] | None = None) -> int | None:
     """Line evidence that ``df`` builds ``root``: the Dockerfile lies in the root or an
     ancestor, or one of its COPY/ADD sources (from the repo root or the Dockerfile's
     directory) is the root, inside it, or contains it."""
     if _within(root, df.directory):
         return df.final.line if df.final else 1
-    for source, line in _copy_sources(df):
+    for source, line in _copy_sources(df) if sources is None else sources:
         for base in ("", df.directory):
             target = _norm(posixpath.join(base, source))
             if target and (_within(root, target) or _within(target, root)):
@@ -101,10 +158,11 @@ def _label(obj) -> str:
 
 def _judge_root(repo, root: str, manifest: str | None, dockerfiles, contexts, images) -> Evidence:
     label = root or "repository root"
-    for df in dockerfiles:
-        line = _built_by(root, df)
-        if line is not None:
-            return Evidence(df.path, line, f"app root {label} is built by {df.path}", True)
+    built = dockerfiles.built_by(root) if isinstance(dockerfiles, _BuildIndex) else next(
+        ((df, line) for df in dockerfiles if (line := _built_by(root, df)) is not None), None)
+    if built is not None:
+        df, line = built
+        return Evidence(df.path, line, f"app root {label} is built by {df.path}", True)
     for context, svc in contexts:
         if _within(root, context) or _within(context, root):
             return Evidence(svc.path, svc.line_of("build"), f"app root {label} is built by compose service {svc.name}", True)
@@ -136,7 +194,8 @@ def containerized(repo):
         evidence = [Evidence(df.path, df.final.line, f"{df.path} builds an image", True) for df in dockerfiles]
         evidence += [Evidence(o.path, o.line, f"{_label(o)} runs image {img}", True) for img, o in images]
         return passed("no application source here; every defined service runs as an image", evidence)
-    evidence = [_judge_root(repo, root, manifest, dockerfiles, contexts, images) for root, manifest in sorted(roots.items())]
+    index = _BuildIndex(dockerfiles)
+    evidence = [_judge_root(repo, root, manifest, index, contexts, images) for root, manifest in sorted(roots.items())]
     if not has_definitions:
         return failed("no container definitions (Dockerfile, compose, Kubernetes)", evidence)
     for work in repo.kubernetes.app_workloads():

@@ -522,6 +522,21 @@ def _dockerfile_findings(repo) -> list[Evidence]:
     return out
 
 
+def _flag_values(words: list[str]) -> list[tuple[str, str]]:
+    """(flag name, value) for ``--name=value`` and ``--name value`` command-line words."""
+    out = []
+    for i, word in enumerate(words):
+        match = re.match(r"^--?([A-Za-z][\w.-]*)(?:=(.*))?$", word.strip("\"'"))
+        if not match:
+            continue
+        value = match.group(2)
+        if value is None and i + 1 < len(words) and not words[i + 1].startswith("-"):
+            value = words[i + 1]
+        if value:
+            out.append((match.group(1), value.strip("\"'")))
+    return out
+
+
 def _workload_findings(repo) -> list[Evidence]:
     out = []
     for work in repo.kubernetes.workloads:
@@ -538,9 +553,13 @@ def _workload_findings(repo) -> list[Evidence]:
                         for message, credential in literal_findings(value):
                             out.append(Evidence(obj.path, line, f"{work.ref}: env {name}: {message}", False if credential else None))
                 words = [str(w) for w in as_list(container.get("command")) + as_list(container.get("args"))]
-                for word in " ".join(words).split():
+                split = " ".join(words).split()
+                for word in split:
                     for message, credential in literal_findings(word.strip("\"'")):
                         out.append(Evidence(obj.path, obj.container_line(container, "args"), f"{work.ref}: command {message}", False if credential else None))
+                for flag, value in _flag_values(split):  # --password=x, --api-key x
+                    if literal_secret(flag, value):
+                        out.append(Evidence(obj.path, obj.container_line(container, "args"), f"{work.ref}: literal credential in command flag --{flag}", False))
     if not repo.kubernetes.environments:  # compose is the deployment only without Kubernetes
         for service in repo.containers.services():
             for key, value in service.environment().items():

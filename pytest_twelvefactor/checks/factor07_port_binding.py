@@ -34,7 +34,7 @@ def _container_ports(container: dict) -> list[dict]:
 def _services_selecting(repo, obj) -> list:
     labels = obj.pod_labels()
     out = []
-    for svc in repo.kubernetes.objects("Service", env=obj.env):
+    for svc in repo.kubernetes.selector_candidates(labels, obj.env, "Service"):
         if svc.namespace and obj.namespace and svc.namespace != obj.namespace:
             continue
         if selector_matches(svc.selector(), labels):
@@ -190,7 +190,7 @@ def service(repo):
                 target = svc_port.get("targetPort", svc_port.get("port"))
                 if not _port_matches(target, ports):
                     return "bad", f"{svc.ref} ({svc.path}:{svc.line}) targetPort {target} matches no containerPort", obj.container_line(first, "ports")
-            selected = [o.ref for o in _workloads_in_env(repo, obj.env) if o is not obj and o.ref != obj.ref and selector_matches(svc.selector(), o.pod_labels())]
+            selected = [o.ref for o in repo.kubernetes.selected_candidates(svc.selector(), obj.env, *WORKLOAD_KINDS) if o is not obj and o.ref != obj.ref and selector_matches(svc.selector(), o.pod_labels())]
             if selected:
                 level, message = "partial", f"{svc.ref} ({svc.path}:{svc.line}) also selects {', '.join(sorted(set(selected)))}"
         if level == "good":

@@ -21,7 +21,7 @@ _RESOURCE_TRIGGERS = ("cpu", "memory")
 def autoscalers(repo, obj) -> list:
     """HPAs and KEDA ScaledObjects of the same environment whose scaleTargetRef is ``obj``."""
     out = []
-    for scaler in repo.kubernetes.objects(*AUTOSCALER_KINDS, env=obj.env):
+    for scaler in repo.kubernetes.scaler_candidates(obj, *AUTOSCALER_KINDS):  # same env, namespace and target name
         ref = as_dict(scaler.spec.get("scaleTargetRef"))
         kind = ref.get("kind") or ("Deployment" if scaler.kind == "ScaledObject" else None)
         if ref.get("name") == obj.name and kind == obj.kind and (not scaler.namespace or not obj.namespace or scaler.namespace == obj.namespace):

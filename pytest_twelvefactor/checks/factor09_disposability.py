@@ -886,11 +886,10 @@ def graceful_shutdown(repo) -> Result:
 def _behind_services(repo) -> dict[str, list[tuple[K8sObject, dict]]]:
     """Workload ref -> [(Service, port spec)] for Services selecting its pods in any environment."""
     out: dict[str, list] = {}
-    services = repo.kubernetes.objects("Service")
     for work in repo.kubernetes.app_workloads(long_running=True):
         for env, obj in work.variants.items():
             labels = obj.pod_labels()
-            for svc in services:
+            for svc in repo.kubernetes.selector_candidates(labels, env, "Service"):
                 if svc.env != env or (svc.namespace and obj.namespace and svc.namespace != obj.namespace):
                     continue
                 if selector_matches(svc.selector(), labels):

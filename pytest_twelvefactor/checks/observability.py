@@ -173,7 +173,7 @@ def readiness(repo):
     def judge(obj):
         labels = obj.pod_labels()
         services = [
-            s for s in k8s.objects("Service", env=obj.env)
+            s for s in k8s.selector_candidates(labels, obj.env, "Service")
             if (s.namespace is None or obj.namespace is None or s.namespace == obj.namespace) and selector_matches(s.selector(), labels)
         ]
         if not services:

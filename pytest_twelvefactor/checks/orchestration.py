@@ -7,7 +7,6 @@ import ipaddress
 import math
 import posixpath
 import re
-import weakref
 
 from ..model.kubernetes import K8sObject, as_dict, as_list, iter_env_vars, selector_matches
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
@@ -35,16 +34,9 @@ def _same_namespace(a: K8sObject, b: K8sObject) -> bool:
     return a.namespace is None or b.namespace is None or a.namespace == b.namespace
 
 
-_BY_ENV: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _in_env(repo, obj: K8sObject, *kinds: str) -> list[K8sObject]:
     """Objects of these kinds deployed with ``obj`` (same environment and namespace)."""
-    cache = _BY_ENV.setdefault(repo, {})
-    key = (obj.env, kinds)
-    if key not in cache:
-        cache[key] = repo.kubernetes.objects(*kinds, env=obj.env)
-    return [o for o in cache[key] if _same_namespace(o, obj)]
+    return repo.kubernetes.in_env(obj, *kinds)  # indexed by environment and namespace in the model
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -399,7 +391,7 @@ def resources(repo):
 def _scalers(repo, obj: K8sObject) -> list[tuple[int, int, K8sObject]]:
     """(min, max, autoscaler) for HPAs and KEDA ScaledObjects targeting ``obj`` in its environment."""
     out = []
-    for scaler in _in_env(repo, obj, "HorizontalPodAutoscaler", "ScaledObject"):
+    for scaler in repo.kubernetes.scaler_candidates(obj, "HorizontalPodAutoscaler", "ScaledObject"):
         ref = as_dict(scaler.spec.get("scaleTargetRef"))
         if str(ref.get("name")) != obj.name or str(ref.get("kind") or "Deployment") != obj.kind:
             continue
@@ -494,7 +486,8 @@ def _allowed_disruptions(pdb: K8sObject, replicas: int) -> int | None:
 
 def _pdbs_for(repo, obj: K8sObject) -> list[K8sObject]:
     labels = obj.pod_labels()
-    return [p for p in _in_env(repo, obj, "PodDisruptionBudget") if _selects_own_pods(p.spec.get("selector"), labels)]
+    return [p for p in repo.kubernetes.selector_candidates(labels, obj.env, "PodDisruptionBudget")
+            if _same_namespace(p, obj) and _selects_own_pods(p.spec.get("selector"), labels)]
 
 
 def _judge_pdb(repo, obj: K8sObject):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..model.kubernetes import K8sObject, as_dict, as_list, selector_matches
+from ..model.kubernetes import WORKLOAD_KINDS, K8sObject, as_dict, as_list, selector_matches
 from ..results import Evidence, Result, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
@@ -242,9 +242,10 @@ def _fold(objects: list[K8sObject]) -> list[list[K8sObject]]:
 def _exposed_services(repo) -> list[K8sObject]:
     """LoadBalancer/NodePort Services that select app pods: entry points that bypass any Ingress."""
     k8s = repo.kubernetes
-    pods = [o for w in k8s.app_workloads(long_running=True) for o in w.variants.values()]
+    pods = {id(o) for w in k8s.app_workloads(long_running=True) for o in w.variants.values()}
     return [s for s in k8s.objects("Service") if s.spec.get("type") in ("LoadBalancer", "NodePort")
-            and any(o.env == s.env and selector_matches(s.selector(), o.pod_labels()) for o in pods)]
+            and any(id(o) in pods and selector_matches(s.selector(), o.pod_labels())
+                    for o in k8s.selected_candidates(s.selector(), s.env, *WORKLOAD_KINDS))]
 
 
 def _entry_tls(obj: K8sObject) -> tuple[bool, int]:

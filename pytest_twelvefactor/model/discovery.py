@@ -129,7 +129,14 @@ class FileIndex:
         return [p for p in self.all_paths() if fnmatch.fnmatch(p, pattern)]
 
     def exists(self, rel: str) -> bool:
-        return any(rel in paths for paths in self.files.values())
+        # A set of every path, rebuilt only when the index changes (kustomizations and
+        # requirements ask this for each entry: a list scan made it O(files) per question).
+        key = (id(self.files), sum(len(paths) for paths in self.files.values()))
+        cached = self.__dict__.get("_path_set")
+        if cached is None or cached[0] != key:
+            cached = (key, frozenset(p for paths in self.files.values() for p in paths))
+            self.__dict__["_path_set"] = cached
+        return rel in cached[1]
 
     def abspath(self, rel: str) -> Path:
         return self.root / PurePosixPath(rel)
@@ -199,6 +206,10 @@ def discover(root: Path, max_files: int = 200_000, extra_kinds: dict[str, str] |
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
+            if _unprintable(entry.name):  # every report is UTF-8 text with one line per finding
+                index.diagnostics.append(Diagnostic(
+                    printable(rel), "name is not printable UTF-8 (undecodable bytes or control characters); skipped", "info"))
+                continue
             if is_link:
                 target = _link_target(entry.path, root)
                 if target is None:
@@ -234,6 +245,23 @@ def discover(root: Path, max_files: int = 200_000, extra_kinds: dict[str, str] |
     index.files = {kind: sorted(paths) for kind, paths in buckets.items()}
     index.directories.sort()
     return index
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unprintable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        return True
+    return bool(_CONTROL.search(name))
+
+
+def printable(path: str) -> str:
+    """A path safe to print on one line: undecodable bytes and control characters as ``\\xNN``."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _link_target(path: str, root: Path) -> Path | None:

@@ -53,6 +53,13 @@ WORKER_COMMAND = re.compile(
     r"manage\.py\s+(qcluster|rqworker|process_tasks)|taskiq\s+worker|kombu|consumer)\b"
 )
 SCHEDULER_COMMAND = re.compile(r"\b(celery\b.*\bbeat|celerybeat|apscheduler|rqscheduler|rq-scheduler|supercronic|crond?)\b")
+# At most this many kustomizations are rendered with kubectl/kustomize per audit (in parallel);
+# the rest are read directly. Repositories have a handful of overlays; monorepos with one
+# kustomization per app have thousands, at ~0.05-0.1 s of renderer start-up each.
+MAX_RENDERS = 100
+# Kustomization keys that direct reading applies (see KubernetesModel._read_directly).
+_DIRECT_KEYS = frozenset({"apiVersion", "kind", "resources", "bases", "namespace", "images", "replicas",
+                          "namePrefix", "nameSuffix", "configMapGenerator", "secretGenerator"})
 MUTABLE_TAGS = frozenset({"latest", "stable", "main", "master", "edge", "dev", "develop", "nightly"})
 
 
@@ -437,12 +444,15 @@ class KubernetesModel:
     """All Kubernetes facts of the repository, built lazily and once."""
 
     def __init__(self, index: FileIndex, diagnostics: list[Diagnostic], render: bool = True, render_timeout: float = 60.0,
-                 policy: dict | None = None):
+                 policy: dict | None = None, render_limit: int | None = None):
         self.policy = policy or {}
         self.index = index
         self.diagnostics = diagnostics
         self.render_enabled = render
         self.render_timeout = render_timeout
+        self.render_limit = MAX_RENDERS if render_limit is None else render_limit
+        self._prerendered: dict[str, tuple[str | None, str]] = {}
+        self._over_limit: set[str] = set()
         self.files: list[ManifestFile] = []
         self.kustomizations: dict[str, Kustomization] = {}
         self.helm_charts: list[str] = []
@@ -521,8 +531,13 @@ class KubernetesModel:
 
     # -- the judged deployment -------------------------------------------------------------
     def objects_in_files(self, paths: Iterable[str]) -> list[K8sObject]:
-        wanted = set(paths)
-        return [obj for f in self.files if f.path in wanted for obj in f.objects]
+        """Objects of these manifest files, in the order the files were parsed."""
+        cached = self.__dict__.get("_file_positions")
+        if cached is None or cached[0] != len(self.files):  # one dict, not a scan of every file per kustomization
+            cached = (len(self.files), {f.path: n for n, f in enumerate(self.files)})
+            self.__dict__["_file_positions"] = cached
+        positions = cached[1]
+        return [obj for n in sorted({positions[p] for p in paths if p in positions}) for obj in self.files[n].objects]
 
     def kustomize_closure(self, directory: str, seen: set[str] | None = None) -> list[Kustomization]:
         seen = set() if seen is None else seen
@@ -558,6 +573,7 @@ class KubernetesModel:
                     self.diagnostics.append(Diagnostic(
                         kust.path, "top-level kustomization outside the overlays; not judged as the deployment", "info"))
                 names = _unique_names([k.directory for k in overlays])
+                self._prerender(overlays)
                 for kust, name in zip(overlays, names):
                     env = Environment(name=name, source=kust.directory, mode="kustomize")
                     env.objects = self._render(kust, env)
@@ -566,6 +582,7 @@ class KubernetesModel:
             else:
                 self.judged = "kustomize base" if len(leaves) == 1 else "kustomizations"
                 env = Environment(name="default", source=", ".join(k.directory or "." for k in leaves), mode="kustomize")
+                self._prerender(leaves)
                 for kust in leaves:
                     env.objects += self._render(kust, env)
                 self.environments.append(env)
@@ -660,6 +677,8 @@ class KubernetesModel:
         self.supporting = [o for f in self.files if f.path not in used_files for o in f.objects]
 
     def _render(self, kust: Kustomization, env: Environment | None) -> list[K8sObject]:
+        if kust.directory in self._over_limit:
+            return self._read_over_limit(kust, env)
         name = env.name if env else "default"
         closure = self.kustomize_closure(kust.directory)
         source_files = sorted({r for k in closure for r in k.resources})
@@ -672,7 +691,10 @@ class KubernetesModel:
             self.render_failures[kust.directory] = error
             self.diagnostics.append(Diagnostic(kust.path, f"{error}; read directly instead, patches not applied", "info"))
         elif tool is not None:
-            rendered, error = _run_kustomize(tool, self.index.abspath(kust.directory or "."), self.render_timeout)
+            if kust.directory in self._prerendered:
+                rendered, error = self._prerendered.pop(kust.directory)
+            else:
+                rendered, error = _run_kustomize(tool, self.index.abspath(kust.directory or "."), self.render_timeout)
             if rendered is not None:
                 try:
                     docs = yamlio.load_all(rendered)
@@ -688,6 +710,48 @@ class KubernetesModel:
         if env:
             env.mode = "kustomize (read directly)"
         return self._read_directly(closure, name)
+
+    def _prerender(self, kusts: list[Kustomization]) -> None:
+        """Run the renderer for these kustomizations before they are read, in parallel and at
+        most ``render_limit`` of them.
+
+        Each ``kubectl kustomize`` costs ~0.05-0.1 s of start-up, so a monorepo of thousands of
+        per-app kustomizations would spend minutes in it: beyond the limit, kustomizations are
+        read directly (those that use only what direct reading applies go first to that
+        fallback) and each says so. Outputs are kept until :meth:`_render` uses them.
+        """
+        tool = _kustomize_command() if self.render_enabled else None
+        if tool is None:
+            return
+        wanted = [k for k in kusts if not any(c.remote for c in self.kustomize_closure(k.directory))]
+        if len(wanted) > self.render_limit:
+            ranked = sorted(wanted, key=lambda k: not self._needs_renderer(k))  # stable: listed order within each group
+            keep = {k.directory for k in ranked[: self.render_limit]}
+            for kust in wanted:
+                if kust.directory not in keep:
+                    self._over_limit.add(kust.directory)
+            wanted = [k for k in wanted if k.directory in keep]
+        if len(wanted) < 2:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(len(wanted), os.cpu_count() or 1, 8))
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # the work is in child processes
+            outputs = pool.map(lambda k: _run_kustomize(tool, self.index.abspath(k.directory or "."), self.render_timeout), wanted)
+            for kust, output in zip(wanted, outputs):
+                self._prerendered[kust.directory] = output
+
+    def _needs_renderer(self, kust: Kustomization) -> bool:
+        """The kustomization (or a base/component) uses something direct reading does not apply."""
+        return any(set(k.doc) - _DIRECT_KEYS or k.components for k in self.kustomize_closure(kust.directory))
+
+    def _read_over_limit(self, kust: Kustomization, env: Environment | None) -> list[K8sObject]:
+        name = env.name if env else "default"
+        self.diagnostics.append(Diagnostic(
+            kust.path, f"more than {self.render_limit} kustomizations to render; read directly, patches not applied", "info"))
+        if env:
+            env.mode = "kustomize (read directly)"
+        return self._read_directly(self.kustomize_closure(kust.directory), name)
 
     def _map_back(self, obj: K8sObject, sources: list[K8sObject], closure: list[Kustomization], env: str) -> K8sObject:
         best = None
@@ -756,12 +820,89 @@ class KubernetesModel:
 
     def objects(self, *kinds: str, env: str | None = None) -> list[K8sObject]:
         """Objects of the judged deployment, optionally of some kinds / one environment."""
-        out = []
-        for environment in self.environments:
-            if env is not None and environment.name != env:
-                continue
-            out.extend(o for o in environment.objects if not kinds or o.kind in kinds)
-        return out
+        cache = self._queries()
+        found = cache.get((kinds, env))
+        if found is None:
+            found = []
+            for environment in self.environments:
+                if env is not None and environment.name != env:
+                    continue
+                found.extend(o for o in environment.objects if not kinds or o.kind in kinds)
+            cache[(kinds, env)] = found
+        return list(found)
+
+    # -- indexes for per-workload questions ------------------------------------------------
+    # Evaluators ask, for each workload, which HPAs target it or which Services / PDBs select
+    # its pods. Scanning every object of the environment each time is quadratic (5,000 apps:
+    # 25 million comparisons per evaluator), so these return the few *candidates* from an index
+    # built once per (kinds, environment). They are supersets, in the order of objects():
+    # callers keep their own matching rules and only skip the objects that cannot match.
+
+    def _queries(self) -> dict:
+        """Per-query cache, dropped whenever the environments change."""
+        key = tuple((id(e), len(e.objects)) for e in self.environments)
+        cached = self.__dict__.get("_query_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, {})
+            self.__dict__["_query_cache"] = cached
+        return cached[1]
+
+    def _indexed(self, name: str, kinds: tuple, env: str | None, keys_of) -> dict:
+        """{key: [(position, object)]} over objects(*kinds, env=env); keys_of(obj) yields its keys."""
+        cache = self._queries()
+        index = cache.get((name, kinds, env))
+        if index is None:
+            index = {}
+            for position, obj in enumerate(self.objects(*kinds, env=env)):
+                for key in keys_of(obj):
+                    index.setdefault(key, []).append((position, obj))
+            cache[(name, kinds, env)] = index
+        return index
+
+    @staticmethod
+    def _merged(*groups: list) -> list[K8sObject]:
+        groups = [g for g in groups if g]
+        if len(groups) == 1:
+            return [obj for _pos, obj in groups[0]]
+        return [obj for _pos, obj in sorted({id(o): (p, o) for g in groups for p, o in g}.values(), key=lambda x: x[0])]
+
+    def in_env(self, obj: K8sObject, *kinds: str) -> list[K8sObject]:
+        """Objects of these kinds in ``obj``'s environment and namespace (objects without a
+        namespace are in every namespace), in the order of :meth:`objects`."""
+        index = self._indexed("namespace", kinds, obj.env, lambda o: (o.namespace,))
+        if obj.namespace is None:
+            return self._merged(*index.values())
+        return self._merged(index.get(obj.namespace, []), index.get(None, []))
+
+    def scaler_candidates(self, obj: K8sObject, *kinds: str) -> list[K8sObject]:
+        """Objects of these kinds in ``obj``'s environment and namespace whose
+        ``spec.scaleTargetRef.name`` is ``obj``'s name (kind not checked)."""
+        def keys(o):
+            return ((str(as_dict(o.spec.get("scaleTargetRef")).get("name")), o.namespace),)
+
+        index = self._indexed("scale-target", kinds, obj.env, keys)
+        if obj.namespace is None:
+            return self._merged(*(v for (name, _ns), v in index.items() if name == obj.name))
+        return self._merged(index.get((obj.name, obj.namespace), []), index.get((obj.name, None), []))
+
+    def selector_candidates(self, labels: dict, env: str | None, *kinds: str) -> list[K8sObject]:
+        """Objects of these kinds (Services, PDBs, NetworkPolicies …) in ``env`` whose selector
+        may match pods with these labels: one of its label pairs is among them, or it has
+        no plain label pair to index (empty, matchExpressions only). Namespace not checked."""
+        index = self._indexed("selector", kinds, env, lambda o: (_selector_key(o),))
+        groups = [index.get(None, [])]
+        for key, value in as_dict(labels).items():
+            groups.append(index.get((key, str(value)), []))
+        return self._merged(*groups)
+
+    def selected_candidates(self, selector: dict, env: str | None, *kinds: str) -> list[K8sObject]:
+        """Objects of these kinds (workloads) in ``env`` whose pod labels may be matched by
+        this plain label selector (``selector_matches`` semantics). Namespace not checked."""
+        index = self._indexed("pod-labels", kinds, env, lambda o: [(k, str(v)) for k, v in o.pod_labels().items()] or [None])
+        pair = _label_pair(selector)
+        if pair is None:
+            return self.objects(*kinds, env=env) if _indexable_selector(selector) is False else []
+        return self._merged(index.get(pair, []))
 
     def unique_objects(self, *kinds: str) -> list[K8sObject]:
         """Judged objects folded across environments (one per source location)."""
@@ -784,6 +925,36 @@ class KubernetesModel:
 
     def env_names(self) -> list[str]:
         return [e.name for e in self.environments]
+
+
+def _label_pair(selector) -> tuple[str, str] | None:
+    """A (key, value) pair every label set matched by this plain selector contains, if any:
+    ``selector_matches`` compares ``str(labels.get(k))``, so a value spelled "None" matches a
+    missing label and cannot be indexed."""
+    for key, value in as_dict(selector).items():
+        if key != "matchExpressions" and str(value) != "None":
+            return key, str(value)
+    return None
+
+
+def _indexable_selector(selector) -> bool | None:
+    """None: matches nothing (empty); False: has pairs but none indexable; True: indexable."""
+    pairs = [k for k in as_dict(selector) if k != "matchExpressions"]
+    if not pairs:
+        return None
+    return _label_pair(selector) is not None
+
+
+def _selector_key(obj: K8sObject):
+    """Index key of an object's pod selector: a Service's ``spec.selector``, otherwise
+    ``matchLabels`` (PDBs, NetworkPolicy ``podSelector``, workloads); None when not indexable."""
+    spec = obj.spec
+    if obj.kind == "Service":
+        labels = as_dict(spec.get("selector"))
+    else:
+        selector = spec.get("podSelector") if obj.kind == "NetworkPolicy" else spec.get("selector")
+        labels = as_dict(as_dict(selector).get("matchLabels"))
+    return _label_pair(labels)
 
 
 def _describe(exc: Exception) -> str:

@@ -64,8 +64,10 @@ def _construct_mapping(loader, node):
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
-        except TypeError:
-            key = str(key)
+        except TypeError:  # `name: {{ .Values.name }}` parses as a mapping used as a key
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key that is itself a mapping or list (an unquoted {{ }} template?)",
+                key_node.start_mark) from None
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
 
@@ -140,13 +142,15 @@ def _expanded_size(root) -> int:
 def load_all(text: str) -> list:
     """All documents of a YAML stream; raises ``yaml.YAMLError`` with a mark."""
     loader = _LineLoader(text)
+    has_alias = "*" in text if isinstance(text, str) else True
     try:
         documents = []
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            _expanded_size(node)
+            if has_alias:  # without an alias (``*name``) the expansion is the parsed size itself
+                _expanded_size(node)
             documents.append(loader.construct_document(node))
         return documents
     finally:

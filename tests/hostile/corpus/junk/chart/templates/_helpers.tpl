@@ -1,0 +1,3 @@
+{{- define "junk.fullname" -}}
+{{ .Release.Name }}-junk
+{{- end -}}

@@ -1,0 +1,3 @@
+module example.com/junk
+go 1.22
+require (

@@ -1,0 +1,8 @@
+ARG REGISTRY=registry.example.com
+ARG IMAGE=base
+ARG TAG
+ARG FULL=${REGISTRY}/${IMAGE}:${TAG:-1.0}
+FROM ${FULL} AS build
+FROM $REGISTRY/${IMAGE}:${TAG} AS runtime
+FROM ${UNDEFINED_ARG:-python}:${ALSO_UNDEFINED}
+CMD ["python"]

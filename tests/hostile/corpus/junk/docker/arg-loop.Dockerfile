@@ -1,0 +1,3 @@
+ARG A=$B
+ARG B=$A
+FROM ${A}${B}

@@ -1,0 +1,6 @@
+FROM alpine:3.20
+ENTRYPOINT ["sh", "-c"
+CMD [unquoted, words]
+HEALTHCHECK NONE
+STOPSIGNAL SIGKILL
+ONBUILD RUN echo later

@@ -1,0 +1,3 @@
+ARG X=${A:-${B:-${C:-${D:-deep}}}}
+FROM ${X}:${X}
+ENV PATH=${PATH}:/x USER=${USER:-root}

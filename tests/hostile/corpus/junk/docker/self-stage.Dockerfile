@@ -1,0 +1,2 @@
+FROM self AS self
+CMD ["x"]

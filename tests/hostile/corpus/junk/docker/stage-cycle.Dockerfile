@@ -1,0 +1,3 @@
+FROM b AS a
+CMD ["a"]
+FROM a AS b

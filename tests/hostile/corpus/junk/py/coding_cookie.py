@@ -1,0 +1,2 @@
+# -*- coding: latin-1 -*-
+name = "plain ascii with a cookie"

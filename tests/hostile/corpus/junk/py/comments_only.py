@@ -1,0 +1,2 @@
+# just comments
+# import os; os.system("rm -rf /")

@@ -1,0 +1,6 @@
+def handle(command):
+    match command.split():
+        case ["go", direction]:
+            return direction
+        case _:
+            return None

@@ -1,0 +1,4 @@
+return 42
+await something()
+nonlocal x
+yield 1

@@ -1,0 +1,2 @@
+names = {"a": 1}
+print(f"{names["a"]}")

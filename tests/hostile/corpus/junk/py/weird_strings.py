@@ -1,0 +1,5 @@
+A = "\ud800 lone surrogate escape"
+B = b"\x00\xff bytes"
+C = "\N{GREEK SMALL LETTER ALPHA}"
+D = f"{'nested'!r:>{10}}"
+E = r"\q raw"
