@@ -61,7 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--json", type=Path, help="write the result again (with comparison and roadmap)")
     report.add_argument("--lang", default="en", help="en (default) or ko")
     report.add_argument("--baseline", type=Path, help="an earlier JSON result to compare with")
+    fix = sub.add_parser("fix", help="write a remediation kit from a saved JSON result (docs/remediation.md)")
+    fix.add_argument("result", type=Path, help="a --twelvefactor-json result of ROOT")
+    fix.add_argument("root", type=Path, help="the audited tree (read only)")
+    fix.add_argument("--out", type=Path, required=True, help="the kit directory (outside ROOT)")
+    fix.add_argument("--preview", action="store_true", help="audit a copy with the kit applied: Before / After / change")
+    fix.add_argument("--no-render", dest="render", action="store_false", help="do not run kubectl kustomize")
     args = parser.parse_args(argv)
+    if args.command == "fix":
+        from .fix.remediate import cli
+
+        return cli(args)
     if args.command == "docs":
         from .docs import write
 

@@ -214,10 +214,15 @@ def _image_table(repo) -> dict[str, Dockerfile]:
         for name in names:
             if re.search(rf"(^|[/\s=]){re.escape(name)}([:\s@,]|$)", text):
                 table.setdefault(name, by_path[path])
+    by_label: dict[str, list[int]] = {}  # Dockerfiles by label, not every (image, Dockerfile) pair
+    for n, d in enumerate(dockerfiles):
+        label = _dockerfile_label(repo, d)
+        if label:
+            by_label.setdefault(label, []).append(n)
     for name in names:
         if name in table:
             continue
-        hits = [d for d in dockerfiles if _dockerfile_label(repo, d) and _label_matches(_dockerfile_label(repo, d), name)]
+        hits = [dockerfiles[n] for n in sorted({n for label in _labels_matching(name) for n in by_label.get(label, ())})]
         if len(hits) == 1:
             table[name] = hits[0]
     unmatched = [n for n in names if n not in table and not BACKING_IMAGE.search(n) and not INFRA_IMAGE.search(n)]
@@ -236,6 +241,17 @@ def _dockerfile_label(repo, dockerfile: Dockerfile) -> str:
         if lowered.endswith(suffix):
             return name[: -len(suffix)].lower()
     return (posixpath.basename(dockerfile.directory) or repo.root.name).lower()
+
+
+def _labels_matching(image_name: str) -> set[str]:
+    """Every label :func:`_label_matches` accepts for this image name."""
+    image_name = image_name.lower()
+    out = {image_name} | set(re.split(r"[-_.]", image_name))
+    for i, char in enumerate(image_name):
+        if char == "-":
+            out.add(image_name[:i])
+            out.add(image_name[i + 1:])
+    return out
 
 
 def _label_matches(label: str, image_name: str) -> bool:
@@ -444,6 +460,7 @@ class PyIndex:
                 self.candidates.setdefault(name, []).append(module)
         self.by_path = {m.path: m for m in self.modules}
         self._closures: dict[str, list] = {}
+        self._prefix_tables: dict[str, dict] = {}
 
     def _names(self, path: str) -> list[str]:
         parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
@@ -477,18 +494,42 @@ class PyIndex:
             return count
         return max(found, key=shared)  # max keeps the first of equals: the old choice
 
+    def _nearest_named(self, name: str, near: str | None):
+        """:meth:`_nearest` among the modules a name can mean, from a prefix table built once per
+        name: a monorepo has thousands of ``app.main`` and scanning them all for every import
+        of every module is quadratic. The first module with the longest shared directory
+        prefix is the one ``max`` picks."""
+        found = self.candidates.get(name) or [self.by_name[name]]
+        if near is None or len(found) == 1:
+            return found[0]
+        table = self._prefix_tables.get(name)
+        if table is None:
+            table = {}
+            for module in found:
+                parts = tuple(posixpath.dirname(module.path).split("/"))
+                for k in range(len(parts), -1, -1):
+                    if table.setdefault(parts[:k], module) is not module:
+                        break  # shorter prefixes already point at an earlier module
+            self._prefix_tables[name] = table
+        here = tuple(near.split("/"))
+        for k in range(len(here), -1, -1):
+            module = table.get(here[:k])
+            if module is not None:
+                return module
+        return found[0]
+
     def resolve(self, dotted: str, prefixes: bool = False, near: str | None = None):
         dotted = dotted.split(":", 1)[0].strip().strip(".")
         if not dotted:
             return None
         if dotted in self.by_name:
-            return self._nearest(self.candidates.get(dotted) or [self.by_name[dotted]], near)
+            return self._nearest_named(dotted, near)
         if prefixes:
             parts = dotted.split(".")
             for i in range(len(parts) - 1, 0, -1):
                 name = ".".join(parts[:i])
                 if name in self.by_name:
-                    return self._nearest(self.candidates.get(name) or [self.by_name[name]], near)
+                    return self._nearest_named(name, near)
         return None
 
     def resolve_path(self, path: str, near: str | None = None):

@@ -103,3 +103,28 @@ def render_readme(kit: Kit, lay, roadmap, catalog, preview, root: Path) -> str:
         else:
             out += ["No item gets worse.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def cli(args) -> int:
+    """``python -m pytest_twelvefactor fix RESULT.json ROOT --out DIR [--preview] [--no-render]``."""
+    import sys
+
+    from ..catalog import load_catalog
+    from ..config import ConfigError, load_settings
+    from ..report import json_result
+    from .kit import KitError
+    from .preview import terminal_lines
+
+    catalog = load_catalog()
+    try:
+        document = json_result.load(args.result)
+        settings = load_settings(args.root, {i.id for i in catalog.items}, {a.id for a in catalog.areas})
+        audit = Audit(args.root, settings, render=args.render, catalog=catalog)
+        outcome = remediate(audit, document, catalog, args.out, preview=args.preview, render=args.render)
+    except (OSError, ValueError, ConfigError, KitError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(outcome.kit.changes)} change(s) for {len(outcome.kit.items)} item(s) to {outcome.out_dir}")
+    if outcome.preview is not None:
+        print("\n".join(terminal_lines(outcome.preview, catalog)))
+    return 0

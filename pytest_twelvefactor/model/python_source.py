@@ -30,7 +30,11 @@ class Call:
     decorator: bool = False
 
     def endswith(self, *suffixes: str) -> bool:
-        return any(self.name == s or self.name.endswith("." + s) for s in suffixes)
+        name = self.name
+        for s in suffixes:  # name == s, or name ends with "." + s (without building that string)
+            if name.endswith(s) and (len(name) == len(s) or name[-len(s) - 1] == "."):
+                return True
+        return False
 
     def arg(self, position: int, keyword: str | None = None):
         if keyword and keyword in self.kwargs:
@@ -389,7 +393,23 @@ class PythonModel:
 
     def app_modules(self) -> list[PythonModule]:
         """Modules that are application code (tests, docs and examples excluded)."""
-        return [m for m in self.modules if not m.is_test]
+        cached = self.__dict__.get("_app_modules")
+        if cached is None or cached[0] != len(self.modules):  # asked by dozens of evaluators
+            cached = (len(self.modules), [m for m in self.modules if not m.is_test])
+            self.__dict__["_app_modules"] = cached
+        return list(cached[1])
+
+    def _calls_by_name(self) -> dict[str, list[tuple[int, int, PythonModule, Call]]]:
+        """Every call by the last segment of its dotted name, in module and source order."""
+        cached = self.__dict__.get("_calls_index")
+        if cached is None or cached[0] != len(self.modules):
+            index: dict[str, list] = {}
+            for m, module in enumerate(self.modules):
+                for c, call in enumerate(module.calls):
+                    index.setdefault(call.name.rsplit(".", 1)[-1], []).append((m, c, module, call))
+            cached = (len(self.modules), index)
+            self.__dict__["_calls_index"] = cached
+        return cached[1]
 
     def imports(self, *modules: str, include_tests: bool = False) -> list[tuple[PythonModule, str, int]]:
         out = []
@@ -399,8 +419,10 @@ class PythonModel:
         return out
 
     def calls(self, *suffixes: str, include_tests: bool = False) -> list[tuple[PythonModule, Call]]:
-        out = []
-        for module in self.modules if include_tests else self.app_modules():
-            for call in module.calls_to(*suffixes):
-                out.append((module, call))
-        return out
+        # A call matching a suffix ends with the suffix's last segment: look only at those
+        # (the same answer as scanning every call of every module, in the same order).
+        index = self._calls_by_name()
+        found = [entry for last in {s.rsplit(".", 1)[-1] for s in suffixes} for entry in index.get(last, ())]
+        found.sort(key=lambda entry: (entry[0], entry[1]))
+        return [(module, call) for _m, _c, module, call in found
+                if (include_tests or not module.is_test) and call.endswith(*suffixes)]

@@ -39,7 +39,7 @@ class Hints:
         names = sorted({program for program, _ in self.commands})
         if not names:
             return None
-        return r"(^|[\s/])(" + "|".join(re.escape(n) for n in names) + r")(\s|$)"
+        return r"(^|[\s/])(" + "|".join(re.escape(n) for n in names) + r")(\s|:|$)"  # ":" for titles like "gunicorn: master"
 
     def port(self) -> int | None:
         return self.ports[0][0] if self.ports else None

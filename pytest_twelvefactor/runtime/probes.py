@@ -265,7 +265,7 @@ def self_binding(target: Target, app: App, hints) -> Finding:
                                 f"{', '.join(map(str, declared))} ({declared_at})", False)], subject="web processes")
     if not declared:
         if not owned:
-            return unanswered(f"no port declared in the static model and no matching process listens on a TCP port"
+            return unanswered("no port declared in the static model and no matching process listens on a TCP port"
                               + ("" if owners_known else " (socket owners are not visible: run the audit with more privileges)"))
         on_port = owned
     for sock in on_port[:MAX_LISTED]:

@@ -93,3 +93,19 @@ def test_nothing_to_do(tmp_path):
     outcome = _remediate(root, tmp_path / "kit", preview=False)
     assert outcome.kit.changes == []
     assert "Nothing to apply" in (tmp_path / "kit/README.md").read_text()
+
+
+def test_cli_fix_from_a_saved_result(tmp_path, capsys):
+    import json
+
+    from pytest_twelvefactor.__main__ import main
+
+    root = write_tree(tmp_path / "repo", {"k8s/deploy.yaml": deployment(3), "k8s/svc.yaml": SERVICE})
+    audit = Audit(root, render=False, catalog=CATALOG)
+    doc = document(audit, audit.evaluate_all(), CATALOG, dt.datetime.now(dt.timezone.utc))
+    (tmp_path / "result.json").write_text(json.dumps(doc))
+    before = tree_hash(root)
+    assert main(["fix", str(tmp_path / "result.json"), str(root), "--out", str(tmp_path / "kit"), "--preview", "--no-render"]) == 0
+    assert "Cloud Native" in capsys.readouterr().out and (tmp_path / "kit/kit.json").is_file()
+    assert main(["fix", str(tmp_path / "result.json"), str(root), "--out", str(root / "kit")]) == 2
+    assert tree_hash(root) == before
