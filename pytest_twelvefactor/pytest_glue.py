@@ -88,8 +88,8 @@ class AuditItem(pytest.Item):
         catalog_item = _plugin(self).catalog.item(item_id)
         self.add_marker("twelvefactor")
         self.add_marker(catalog_item.area)
-        if app is not None:
-            # `--dist loadgroup` keeps one app's items on one worker: each app is parsed once.
+        if app is not None and self.config.pluginmanager.hasplugin("xdist"):
+            # meant for `--dist loadgroup`: one app's items on one worker, so each app is parsed once
             self.add_marker(pytest.mark.xdist_group(name=app))
         self.result: ItemResult | None = None
 
