@@ -107,7 +107,7 @@ def checkov_command(checkov: str, tree: Path, frameworks: list[str]) -> list[str
 
 def tree_for(size: str, trees: Path, seed: int) -> Path:
     tree = trees / f"bench-{size}"
-    stamp = tree / ".bench-generated"
+    stamp = trees / f"bench-{size}.generated"  # beside the tree, so the audit does not see it
     if not stamp.exists() or stamp.read_text().strip() != f"{size} {seed}":
         print(f"generating {size} into {tree} ...", file=sys.stderr)
         generate(size, tree, seed)
@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov", default=shutil.which("checkov"), help="checkov executable (default: from PATH)")
     parser.add_argument("--no-checkov", action="store_true")
     parser.add_argument("--checkov-frameworks", default="kubernetes,kustomize,dockerfile,github_actions")
+    parser.add_argument("--checkov-results", type=Path, default=None,
+                        help="take Checkov's numbers from an earlier results JSON of the same trees instead of re-running it")
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args(argv)
 
@@ -155,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             row["verdicts"] = verdicts
             row["judged"] = document.get("judged_deployment") or document.get("judged")
             row["diagnostics"] = len(document.get("diagnostics", []))
-        if args.checkov and not args.no_checkov:
+        earlier = json.loads(args.checkov_results.read_text())["sizes"] if args.checkov_results else {}
+        if earlier.get(size, {}).get("checkov"):
+            row["checkov"] = dict(earlier[size]["checkov"], reused_from=str(args.checkov_results))
+        elif args.checkov and not args.no_checkov:
             print(f"[{size}] checkov ...", file=sys.stderr)
             row["checkov"] = run_child(checkov_command(args.checkov, tree, args.checkov_frameworks.split(",")), tree, args.timeout)
             row["checkov"].pop("stdout_tail", None)  # the JSON report is large

@@ -324,7 +324,7 @@ def configmap(repo):
 
 def _configmap_sensitive_keys(repo, env: str | None, name: str) -> list[str]:
     out = []
-    for cm in repo.kubernetes.objects("ConfigMap", env=env):
+    for cm in repo.kubernetes.objects_named(name, "ConfigMap", env=env):
         if cm.name != name:
             continue
         for key, value in as_dict(cm.doc.get("data")).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from ..model.kubernetes import BACKING_IMAGE, INFRA_IMAGE, image_tag
@@ -105,7 +106,17 @@ def _is_literal(value) -> bool:
     return isinstance(value, str) and bool(value) and not (value.startswith("<") and value.endswith(">"))
 
 
+_CONNECTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def connections(repo) -> list[Connection]:
+    """:func:`_connections`, computed once per repository (five evaluators ask)."""
+    if repo not in _CONNECTIONS:
+        _CONNECTIONS[repo] = _connections(repo)
+    return list(_CONNECTIONS[repo])
+
+
+def _connections(repo) -> list[Connection]:
     """Every backing-service address of the application code: settings fields and env reads with
     address names (configurable, with their literal default if any), client constructors and
     module constants with literal addresses, and stray connection-string literals (hard-coded)."""

@@ -866,6 +866,10 @@ class KubernetesModel:
             return [obj for _pos, obj in groups[0]]
         return [obj for _pos, obj in sorted({id(o): (p, o) for g in groups for p, o in g}.values(), key=lambda x: x[0])]
 
+    def objects_named(self, name: str, *kinds: str, env: str | None = None) -> list[K8sObject]:
+        """``objects(*kinds, env=env)`` named ``name``."""
+        return [o for _pos, o in self._indexed("name", kinds, env, lambda o: (o.name,)).get(name, ())]
+
     def in_env(self, obj: K8sObject, *kinds: str) -> list[K8sObject]:
         """Objects of these kinds in ``obj``'s environment and namespace (objects without a
         namespace are in every namespace), in the order of :meth:`objects`."""

@@ -412,11 +412,20 @@ class PythonModel:
         return cached[1]
 
     def imports(self, *modules: str, include_tests: bool = False) -> list[tuple[PythonModule, str, int]]:
-        out = []
-        for module in self.modules if include_tests else self.app_modules():
-            for name, line in module.imported(*modules):
-                out.append((module, name, line))
-        return out
+        # An import of x or x.* starts with x's first segment: look only at those, in the
+        # order a scan of every module gives.
+        cached = self.__dict__.get("_imports_index")
+        if cached is None or cached[0] != len(self.modules):
+            index: dict[str, list] = {}
+            for m, module in enumerate(self.modules):
+                for i, (name, line) in enumerate(module.imports):
+                    index.setdefault(name.split(".", 1)[0], []).append((m, i, module, name, line))
+            cached = (len(self.modules), index)
+            self.__dict__["_imports_index"] = cached
+        found = [e for first in {x.split(".", 1)[0] for x in modules} for e in cached[1].get(first, ())]
+        found.sort(key=lambda e: (e[0], e[1]))
+        return [(module, name, line) for _m, _i, module, name, line in found
+                if (include_tests or not module.is_test) and any(name == x or name.startswith(x + ".") for x in modules)]
 
     def calls(self, *suffixes: str, include_tests: bool = False) -> list[tuple[PythonModule, Call]]:
         # A call matching a suffix ends with the suffix's last segment: look only at those
