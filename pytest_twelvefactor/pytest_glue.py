@@ -286,6 +286,14 @@ class AuditPlugin:
                 session.testsfailed += 1  # a failed gate fails the run, as coverage thresholds do
         return outcome
 
+    @pytest.hookimpl(optionalhook=True, tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config, log):
+        if not self.fleet or config.getoption("dist") not in ("loadgroup", "loadscope"):
+            return None
+        from .xdist_scheduling import AppScopeScheduling
+
+        return AppScopeScheduling(config, log)
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error):
         sent = getattr(node, "workeroutput", {}).get("twelvefactor") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -100,8 +101,15 @@ def test_xdist_loadgroup_gives_the_serial_result(monorepo):
     serial, parallel = monorepo.path / "serial.json", monorepo.path / "parallel.json"
     monorepo.runpytest("--twelvefactor", "--twelvefactor-only", "-p", "no:cacheprovider", f"--twelvefactor-json={serial}")
     result = monorepo.runpytest("--twelvefactor", "--twelvefactor-only", "-p", "no:cacheprovider", "-n", "2",
-                                "--dist", "loadgroup", f"--twelvefactor-json={parallel}")
+                                "--dist", "loadgroup", f"--twelvefactor-json={parallel}", "-v")
     assert "twelvefactor audit: 2 apps" in result.stdout.str()
+    workers: dict[str, set[str]] = {}
+    for line in result.stdout.lines:
+        match = re.match(r"\[(gw\d+)\].*twelvefactor::(services/\w+)::", line)
+        if match:
+            workers.setdefault(match.group(2), set()).add(match.group(1))
+    assert set(workers) == {"services/api", "services/worker"}
+    assert all(len(w) == 1 for w in workers.values()), f"each app runs on one worker: {workers}"
     a, b = json.loads(serial.read_text()), json.loads(parallel.read_text())
     for document in [a, b] + a["apps"] + b["apps"]:
         document.pop("timestamp")
