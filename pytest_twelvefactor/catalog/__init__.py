@@ -8,7 +8,7 @@ test collection all read one source. Loading it is cheap and cached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import yaml
@@ -77,9 +77,14 @@ class Catalog:
         return next(a for a in self.areas if a.id == area_id)
 
     def item(self, item_id: str) -> Item:
-        return self.by_id()[item_id]
+        return self._index[item_id]
 
     def by_id(self) -> dict[str, Item]:
+        return dict(self._index)
+
+    @cached_property
+    def _index(self) -> dict[str, Item]:
+        """Built once per catalog: items are looked up for every test and report row."""
         return {i.id: i for i in self.items}
 
     def items_of(self, area_id: str) -> list[Item]:

@@ -11,15 +11,9 @@ from ..model.kubernetes import as_dict, as_list, image_tag, is_mutable_tag
 from ..results import Evidence, failed, not_applicable, partial, passed, tally
 from . import check
 from .common import judge_workloads, plural
+from .factor02_dependencies import DEP_KINDS, NOT_DEPLOYED, within
 
 # Directories whose manifests and Dockerfiles are not the deployed application.
-_NOT_DEPLOYED = re.compile(r"(^|/)(\.devcontainer|tests?|testing|e2e|fixtures|docs?|examples?|samples?)(/|$)")
-_DEP_KINDS = ("requirements", "pyproject", "pipfile", "setup_cfg", "package_json", "go_mod", "pom")
-
-
-def _within(path: str, ancestor: str) -> bool:
-    """``path`` is ``ancestor`` or lies below it ("" is the repository root)."""
-    return ancestor == "" or path == ancestor or path.startswith(ancestor + "/")
 
 
 def _norm(path: str) -> str:
@@ -31,7 +25,7 @@ def _deployed_dockerfiles(repo) -> tuple[list[Dockerfile], list[Evidence]]:
     """Dockerfiles that build deployable images; dev-container and test images are context only."""
     judged, skipped = [], []
     for df in repo.containers.dockerfiles:
-        if _NOT_DEPLOYED.search(df.directory):
+        if NOT_DEPLOYED.search(df.directory):
             skipped.append(Evidence(df.path, 1, f"{df.path}: development/test image, not judged", None))
         else:
             judged.append(df)
@@ -57,7 +51,7 @@ def _app_roots(repo) -> dict[str, str | None]:
     (workspace) judged through its inner roots. Source without any manifest → the repo root."""
     roots: dict[str, str | None] = {}
     for dep in repo.dependencies.files:
-        if dep.kind in _DEP_KINDS and not dep.dev and not _NOT_DEPLOYED.search(dep.directory):
+        if dep.kind in DEP_KINDS and not dep.dev and not NOT_DEPLOYED.search(dep.directory):
             roots.setdefault(dep.directory, dep.path)
     ordered = sorted(roots)  # a root with another root below it is an umbrella (prefix search, not all pairs)
     inner = {r: p for r, p in roots.items() if not _has_below(ordered, r)}
@@ -136,12 +130,12 @@ def _built_by(root: str, df: Dockerfile, sources: list[tuple[str, int]] | None =
     """Line evidence that ``df`` builds ``root``: the Dockerfile lies in the root or an
     ancestor, or one of its COPY/ADD sources (from the repo root or the Dockerfile's
     directory) is the root, inside it, or contains it."""
-    if _within(root, df.directory):
+    if within(root, df.directory):
         return df.final.line if df.final else 1
     for source, line in _copy_sources(df) if sources is None else sources:
         for base in ("", df.directory):
             target = _norm(posixpath.join(base, source))
-            if target and (_within(root, target) or _within(target, root)):
+            if target and (within(root, target) or within(target, root)):
                 return line
     return None
 
@@ -164,7 +158,7 @@ def _judge_root(repo, root: str, manifest: str | None, dockerfiles, contexts, im
         df, line = built
         return Evidence(df.path, line, f"app root {label} is built by {df.path}", True)
     for context, svc in contexts:
-        if _within(root, context) or _within(context, root):
+        if within(root, context) or within(context, root):
             return Evidence(svc.path, svc.line_of("build"), f"app root {label} is built by compose service {svc.name}", True)
     name = (posixpath.basename(root) or repo.root.name).lower()
     for img, obj in images:
